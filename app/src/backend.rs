@@ -1,0 +1,20 @@
+//! The server-side services pages and server functions call; the `okno` server provides them.
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use crate::{catalog::CatalogPage, error::AppError};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the widget needs from the gateway. Handlers stay thin: one call each.
+pub trait WidgetBackend: Send + Sync + 'static {
+    /// The catalog for a partner's publishable key, filtered by a search query.
+    fn catalog<'a>(
+        &'a self,
+        publishable_key: &'a str,
+        query: &'a str,
+    ) -> BoxFuture<'a, Result<CatalogPage, AppError>>;
+}
+
+/// Provided as Leptos context to every page render and server-function call.
+pub type SharedBackend = Arc<dyn WidgetBackend>;

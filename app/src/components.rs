@@ -1,0 +1,5 @@
+//! Components shared by pages; the `#[island]`s here are the only parts that ship as WASM.
+
+pub mod error_notice;
+pub mod frame_bridge;
+pub mod service_catalog;

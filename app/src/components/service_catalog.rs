@@ -1,0 +1,71 @@
+//! The catalog list with its search box: server-rendered, filtered through the server after hydration.
+
+use leptos::prelude::*;
+
+use crate::{
+    catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError,
+    widget_api::widget_catalog,
+};
+
+/// The search box and the list. Without JavaScript the box submits a plain GET form;
+/// after hydration each keystroke asks the server (the full catalog never ships to the browser).
+#[island]
+pub fn ServiceCatalog(
+    publishable_key: String,
+    services: Vec<ServiceSummary>,
+    query: String,
+    parent_origin: Option<String>,
+) -> impl IntoView {
+    let results = RwSignal::new(services);
+    let current_query = RwSignal::new(query.clone());
+    let failure = RwSignal::new(None::<AppError>);
+
+    let on_input = move |event| {
+        let typed = event_target_value(&event);
+        current_query.set(typed.clone());
+        let key = publishable_key.clone();
+        leptos::task::spawn_local(async move {
+            let answer = widget_catalog(key, typed.clone()).await;
+            // A slower answer to an older query must not overwrite a newer one.
+            if current_query.get_untracked() != typed {
+                return;
+            }
+            match answer {
+                Ok(page) => {
+                    results.set(page.services);
+                    failure.set(None);
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+        });
+    };
+
+    view! {
+        <form method="get" role="search" class="catalog-search">
+            <label for="catalog-query">"Найти услугу"</label>
+            <input
+                id="catalog-query"
+                name="q"
+                type="search"
+                autocomplete="off"
+                placeholder="Например, пенсия"
+                value=query
+                on:input=on_input
+                data-testid="catalog-filter"
+            />
+            {parent_origin.map(|origin| view! { <input type="hidden" name="origin" value=origin /> })}
+        </form>
+        {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
+        <p class="catalog-count" aria-live="polite" data-testid="catalog-count">
+            {move || format!("Найдено услуг: {}", results.get().len())}
+        </p>
+        <ul class="catalog-list" data-testid="catalog-list">
+            <For each=move || results.get() key=|service| service.code.clone() let:service>
+                <li class="service" data-testid="service" data-code=service.code.clone()>
+                    <span class="service-title">{service.title.clone()}</span>
+                    <span class="service-agency">{service.agency.clone()}</span>
+                </li>
+            </For>
+        </ul>
+    }
+}

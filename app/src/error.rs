@@ -1,0 +1,144 @@
+//! The one error type the widget and its server functions share: a stable code and bilingual text.
+
+use serde::{Deserialize, Serialize};
+use server_fn_error::{FromServerFnError, JsonEncoding, ServerFnErrorErr};
+
+mod server_fn_error {
+    pub use leptos::server_fn::codec::JsonEncoding;
+    pub use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+}
+
+/// Everything that can go wrong for a citizen in the widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("unknown publishable key")]
+    KeyUnknown,
+    #[error("publishable key revoked")]
+    KeyRevoked,
+    #[error("origin not allowed for this partner")]
+    OriginNotAllowed,
+    #[error("the sandbox page needs a test key")]
+    SandboxNeedsTestKey,
+    #[error("the portal is not configured for this mode")]
+    ModeNotConfigured,
+    #[error("the portal did not answer")]
+    PortalUnavailable,
+    #[error("internal error")]
+    Internal,
+    /// The browser could not reach okno or could not read its answer.
+    #[error("transport: {detail}")]
+    Transport { detail: String },
+}
+
+impl AppError {
+    /// The stable machine code, the same in every response and log line.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::KeyUnknown => "key_unknown",
+            AppError::KeyRevoked => "key_revoked",
+            AppError::OriginNotAllowed => "origin_not_allowed",
+            AppError::SandboxNeedsTestKey => "sandbox_needs_test_key",
+            AppError::ModeNotConfigured => "mode_not_configured",
+            AppError::PortalUnavailable => "portal_unavailable",
+            AppError::Internal => "internal_error",
+            AppError::Transport { .. } => "transport_error",
+        }
+    }
+
+    /// The message for a citizen, in Russian.
+    pub fn message_ru(&self) -> &'static str {
+        match self {
+            AppError::KeyUnknown => {
+                "Виджет не найден: ключ в коде вставки неверен. Сообщите владельцу сайта."
+            }
+            AppError::KeyRevoked => {
+                "Виджет отключён: ключ отозван. Сообщите владельцу сайта."
+            }
+            AppError::OriginNotAllowed => {
+                "Этот сайт не может показывать виджет Госуслуг. Сообщите владельцу сайта."
+            }
+            AppError::SandboxNeedsTestKey => {
+                "Песочница работает только с тестовым ключом (pk_test_…)."
+            }
+            AppError::ModeNotConfigured => {
+                "Подача заявлений через этот сайт пока не настроена. Попробуйте позже."
+            }
+            AppError::PortalUnavailable => {
+                "Портал Госуслуг не отвечает. Попробуйте через несколько минут."
+            }
+            AppError::Internal => "Что-то пошло не так. Попробуйте ещё раз через минуту.",
+            AppError::Transport { .. } => {
+                "Нет связи с сервером. Проверьте подключение к интернету и попробуйте снова."
+            }
+        }
+    }
+
+    /// The message for a citizen, in English.
+    pub fn message_en(&self) -> &'static str {
+        match self {
+            AppError::KeyUnknown => {
+                "Widget not found: the key in the embed snippet is wrong. Tell the site's owner."
+            }
+            AppError::KeyRevoked => {
+                "Widget disabled: its key has been revoked. Tell the site's owner."
+            }
+            AppError::OriginNotAllowed => {
+                "This site may not show the Gosuslugi widget. Tell the site's owner."
+            }
+            AppError::SandboxNeedsTestKey => "The sandbox works with test keys (pk_test_…) only.",
+            AppError::ModeNotConfigured => {
+                "Applications through this site are not set up yet. Try again later."
+            }
+            AppError::PortalUnavailable => {
+                "The Gosuslugi portal is not answering. Try again in a few minutes."
+            }
+            AppError::Internal => "Something went wrong. Try again in a minute.",
+            AppError::Transport { .. } => {
+                "Cannot reach the server. Check your connection and try again."
+            }
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport {
+            detail: value.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_serialised_as_the_tag() -> Result<(), serde_json::Error> {
+        let json = serde_json::to_string(&AppError::KeyRevoked)?;
+        assert_eq!(json, r#"{"code":"key_revoked"}"#);
+        assert_eq!(AppError::KeyRevoked.code(), "key_revoked");
+        assert_eq!(serde_json::from_str::<AppError>(&json)?, AppError::KeyRevoked);
+        Ok(())
+    }
+
+    #[test]
+    fn every_error_has_both_languages() {
+        let all = [
+            AppError::KeyUnknown,
+            AppError::KeyRevoked,
+            AppError::OriginNotAllowed,
+            AppError::SandboxNeedsTestKey,
+            AppError::ModeNotConfigured,
+            AppError::PortalUnavailable,
+            AppError::Internal,
+            AppError::Transport { detail: "x".into() },
+        ];
+        for error in all {
+            assert!(!error.message_ru().is_empty() && !error.message_en().is_empty());
+            assert_ne!(error.message_ru(), error.message_en());
+        }
+    }
+}

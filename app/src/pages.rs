@@ -1,0 +1,6 @@
+//! One page per file.
+
+pub mod home;
+pub mod not_found;
+pub mod sandbox;
+pub mod widget_catalog;

@@ -1,0 +1,54 @@
+//! `/w/{key}/services`: the catalog a citizen sees inside the partner's iframe.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    components::{
+        error_notice::ErrorNotice, frame_bridge::FrameBridge, service_catalog::ServiceCatalog,
+    },
+    partner::current_partner,
+    widget_api::widget_catalog,
+};
+
+#[component]
+pub fn WidgetCatalog() -> impl IntoView {
+    let key = use_params_map().with_untracked(|params| params.get("key").unwrap_or_default());
+    let query = use_query_map().with_untracked(|query| query.get("q").unwrap_or_default());
+    let parent_origin = current_partner().and_then(|partner| partner.parent_origin);
+
+    let catalog = {
+        let key = key.clone();
+        let parent_origin = parent_origin.clone();
+        Suspend::new(async move {
+            match widget_catalog(key.clone(), query).await {
+                Ok(page) => view! {
+                    <ServiceCatalog
+                        publishable_key=key
+                        services=page.services
+                        query=page.query
+                        parent_origin
+                    />
+                }
+                .into_any(),
+                Err(error) => {
+                    #[cfg(feature = "ssr")]
+                    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                        response.set_status(http::StatusCode::BAD_GATEWAY);
+                    }
+                    view! { <ErrorNotice error /> }.into_any()
+                }
+            }
+        })
+    };
+
+    view! {
+        <main class="widget" data-testid="widget">
+            <Title text="Госуслуги — каталог услуг" />
+            <h1 class="widget-title">"Госуслуги"</h1>
+            <Suspense fallback=|| view! { <p>"Загрузка…"</p> }>{catalog}</Suspense>
+            {parent_origin.map(|parent_origin| view! { <FrameBridge parent_origin /> })}
+        </main>
+    }
+}

@@ -1,0 +1,26 @@
+//! Time as a parameter: code that needs "now" takes a `Clock`, so tests can fix it.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        #[allow(clippy::disallowed_methods)] // The one place that reads the wall clock.
+        OffsetDateTime::now_utc()
+    }
+}
+
+pub type SharedClock = Arc<dyn Clock>;
+
+/// Unix time in milliseconds, the form every table stores.
+pub fn unix_millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,81 @@
+//! The HTTP pipeline: routes, static files and the middleware stack in front of them.
+
+pub mod health;
+pub mod state;
+pub mod widget_guard;
+
+use std::time::Duration;
+
+use app::{App, backend::SharedBackend, shell};
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::{Layer, ServiceBuilder};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::{ServeDir, ServeFile},
+    set_header::{SetResponseHeader, SetResponseHeaderLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+pub use state::AppState;
+
+/// Largest request body okno accepts on any route.
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+/// Requests taking longer than this are answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let site_root = state.leptos.site_root.to_string();
+    let backend: SharedBackend = state.widget.clone();
+    let context = move || provide_context(backend.clone());
+    let render_app = {
+        let options = state.leptos.clone();
+        move || shell(options.clone())
+    };
+    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
+
+    // Outermost first: every request gets an id, is traced with it, answers with it, gets
+    // okno's standard headers; widget pages are guarded; then a body cap and a deadline.
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+
+    Router::new()
+        .merge(health::router())
+        .route_service("/embed.js", short_cache(ServeFile::new(format!("{site_root}/embed.js")).precompressed_br()))
+        .route_service("/favicon.ico", ServeFile::new(format!("{site_root}/favicon.ico")))
+        .nest_service("/pkg", ServeDir::new(format!("{site_root}/pkg")).precompressed_br())
+        .leptos_routes_with_context(&state, generate_route_list(App), context, render_app)
+        .fallback(not_found)
+        .layer(stack)
+        .with_state(state)
+}
+
+/// The loader's URL never changes, so browsers must check back for a new version often.
+fn short_cache<S>(service: S) -> SetResponseHeader<S, HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"))
+        .layer(service)
+}

@@ -1,0 +1,26 @@
+//! What every handler can reach: the services, never a raw database handle.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::{partners::Partners, portal::Portals, storage::SharedStorage, widget_backend::WidgetService};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub partners: Arc<Partners>,
+    pub portals: Arc<Portals>,
+    pub widget: Arc<WidgetService>,
+    /// Only for readiness checks.
+    pub storage: SharedStorage,
+    /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
+    pub okno_origin: String,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,117 @@
+//! Guards `/w/{key}/…` and `/sandbox/{key}`: the key must be live-able, the embedding origin allowed,
+//! and every widget response carries `frame-ancestors` with exactly that partner's origins.
+
+use app::{components::error_notice::error_document, error::AppError, partner::{Mode, PartnerView}};
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header::CONTENT_SECURITY_POLICY},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+
+use super::AppState;
+use crate::partners::{ResolvedPartner, origin::Origin};
+
+enum Guarded<'a> {
+    Widget(&'a str),
+    Sandbox(&'a str),
+}
+
+fn guarded(path: &str) -> Option<Guarded<'_>> {
+    if let Some(rest) = path.strip_prefix("/w/") {
+        return rest.split('/').next().map(Guarded::Widget);
+    }
+    path.strip_prefix("/sandbox/").map(|rest| Guarded::Sandbox(rest.trim_end_matches('/')))
+}
+
+/// The `origin` query parameter the loader adds: the page that embeds the iframe.
+fn parent_origin(request: &Request) -> Option<String> {
+    let query = request.uri().query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "origin")
+        .map(|(_, value)| value.into_owned())
+}
+
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some(target) = guarded(&path) else {
+        return next.run(request).await;
+    };
+    let (key, is_sandbox) = match target {
+        Guarded::Widget(key) => (key, false),
+        Guarded::Sandbox(key) => (key, true),
+    };
+    let partner = match state.partners.resolve(key).await {
+        Ok(partner) => partner,
+        Err(error) => return refusal(error, None),
+    };
+    if is_sandbox && partner.mode != Mode::Test {
+        return refusal(AppError::SandboxNeedsTestKey, None);
+    }
+    let ancestors = frame_ancestors(&partner, &state.okno_origin);
+    let parent = match parent_origin(&request) {
+        None => None,
+        Some(claimed) => match Origin::parse(&claimed) {
+            Ok(origin) if allowed(&partner, &state.okno_origin, &origin) => Some(origin.to_string()),
+            _ => {
+                tracing::info!(partner = %partner.id, origin = %claimed, "embedding origin refused");
+                return refusal(AppError::OriginNotAllowed, Some(&ancestors));
+            }
+        },
+    };
+    request.extensions_mut().insert(PartnerView {
+        name: partner.name.clone(),
+        publishable_key: partner.publishable_key.clone(),
+        mode: partner.mode,
+        parent_origin: parent,
+        okno_origin: state.okno_origin.clone(),
+    });
+    let mut response = next.run(request).await;
+    // The sandbox page itself is okno's own and never framed; widget pages only by the partner.
+    let policy = if is_sandbox { "frame-ancestors 'none'".to_owned() } else { ancestors };
+    set_policy(&mut response, &policy);
+    response
+}
+
+/// Whether `origin` may embed this partner's widget (okno's own origin only in test mode).
+fn allowed(partner: &ResolvedPartner, okno_origin: &str, origin: &Origin) -> bool {
+    partner.origins.iter().any(|allowed| allowed.allows(origin))
+        || (partner.mode == Mode::Test && origin.to_string() == okno_origin)
+}
+
+/// `frame-ancestors` listing exactly the partner's origins, plus okno's own for test keys.
+fn frame_ancestors(partner: &ResolvedPartner, okno_origin: &str) -> String {
+    let mut sources: Vec<String> = partner.origins.iter().map(ToString::to_string).collect();
+    if partner.mode == Mode::Test && !sources.iter().any(|source| source == okno_origin) {
+        sources.push(okno_origin.to_owned());
+    }
+    if sources.is_empty() {
+        "frame-ancestors 'none'".to_owned()
+    } else {
+        format!("frame-ancestors {}", sources.join(" "))
+    }
+}
+
+fn set_policy(response: &mut Response, policy: &str) {
+    match HeaderValue::from_str(policy) {
+        Ok(value) => {
+            response.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+        }
+        Err(error) => tracing::error!(%error, "unrepresentable CSP header"),
+    }
+}
+
+/// A bilingual error page with its status. Unknown and revoked keys are shown in any frame so the
+/// site's owner sees what is wrong; a refused origin keeps the partner's `frame-ancestors`.
+fn refusal(error: AppError, ancestors: Option<&str>) -> Response {
+    let status = match error {
+        AppError::KeyUnknown => StatusCode::NOT_FOUND,
+        AppError::KeyRevoked | AppError::OriginNotAllowed | AppError::SandboxNeedsTestKey => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut response = (status, Html(error_document(error))).into_response();
+    if let Some(policy) = ancestors {
+        set_policy(&mut response, policy);
+    }
+    response
+}

@@ -1,0 +1,13 @@
+//! okno's server: the HTTP gateway in front of the portal, the sandbox portal, storage and the CLI.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod partners;
+pub mod portal;
+pub mod sandbox;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod widget_backend;

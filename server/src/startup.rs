@@ -1,0 +1,161 @@
+//! Assembling okno from its settings: storage, portals, sandbox, partners, the router; then serving.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use leptos::config::LeptosOptions;
+use tokio::{net::TcpListener, task::JoinHandle};
+use url::Url;
+
+use crate::{
+    clock::SharedClock,
+    config::Settings,
+    http::{self, AppState},
+    partners::{Partners, origin::Origin},
+    portal::{PortalClient, Portals},
+    sandbox::{self, SandboxPortal},
+    storage,
+    widget_backend::WidgetService,
+};
+
+/// A built okno, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    base_url: String,
+    state: AppState,
+    sandbox: Option<(SandboxPortal, JoinHandle<()>)>,
+}
+
+impl Application {
+    /// Binds the listener, connects and migrates storage, starts the in-process sandbox portal.
+    pub async fn build(settings: &Settings, clock: SharedClock) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let bound = listener.local_addr()?;
+        let base_url = settings.public_base(bound);
+        let okno_origin = Origin::parse(&base_url)
+            .with_context(|| format!("public_url {base_url} is not an origin"))?
+            .to_string();
+
+        let storage = storage::connect(&settings.database_url())
+            .await
+            .context("cannot open the database or run its migrations")?;
+
+        let sandbox = if settings.sandbox {
+            let (addr, portal, task) = sandbox::spawn(settings.sandbox_addr)
+                .await
+                .with_context(|| format!("cannot start the sandbox portal on {}", settings.sandbox_addr))?;
+            tracing::info!(%addr, "sandbox portal listening");
+            Some((addr, portal, task))
+        } else {
+            None
+        };
+        let sandbox_url = match &sandbox {
+            Some((addr, _, _)) => Some(Url::parse(&format!("http://{addr}/"))?),
+            None => None,
+        };
+        let client = |url: Url| {
+            PortalClient::new(
+                url,
+                Duration::from_millis(settings.portal_timeout_ms),
+                Duration::from_millis(settings.portal_connect_timeout_ms),
+            )
+        };
+        let portals = Arc::new(Portals {
+            test: settings.test_portal_url.clone().or(sandbox_url).map(client).transpose()?,
+            live: settings.live_portal_url.clone().map(client).transpose()?,
+        });
+
+        let partners = Arc::new(Partners::new(storage.clone(), clock));
+        let leptos = LeptosOptions::builder()
+            .output_name("okno")
+            .site_root(settings.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(bound)
+            .build();
+        let widget = Arc::new(WidgetService { partners: partners.clone(), portals: portals.clone() });
+        let state = AppState { leptos, partners, portals, widget, storage, okno_origin };
+        Ok(Application {
+            listener,
+            router: http::router(state.clone()),
+            base_url,
+            state,
+            sandbox: sandbox.map(|(_, portal, task)| (portal, task)),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// okno's public base URL, e.g. `http://127.0.0.1:3000`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The in-process sandbox portal, when it runs.
+    pub fn sandbox(&self) -> Option<&SandboxPortal> {
+        self.sandbox.as_ref().map(|(portal, _)| portal)
+    }
+
+    /// The URL of the sandbox page for the first test partner, creating a demo partner
+    /// (allowed origin: okno itself) when there is none yet.
+    pub async fn sandbox_page(&self) -> anyhow::Result<Option<String>> {
+        let partners = self.state.partners.list().await?;
+        let existing = partners
+            .iter()
+            .flat_map(|partner| &partner.keys)
+            .find(|key| key.mode == app::partner::Mode::Test && key.revoked_at.is_none())
+            .map(|key| key.key.clone());
+        let key = match existing {
+            Some(key) => key,
+            None => {
+                let origins = [self.state.okno_origin.clone()];
+                let created = self.state.partners.create("Демо-партнёр", &origins).await?;
+                tracing::info!(partner = %created.id, "created the demo partner");
+                created.publishable_key_test
+            }
+        };
+        Ok(Some(format!("{}/sandbox/{key}", self.base_url)))
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        if let Some((_, task)) = self.sandbox {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,232 @@
+//! Storage behind one trait, with SQLite (embedded default) and PostgreSQL implementations.
+
+mod sql;
+
+use std::{path::Path, str::FromStr, sync::Arc};
+
+use app::partner::Mode;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
+};
+
+pub use sql::SqlStorage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("cannot create the data directory: {0}")]
+    DataDir(#[from] std::io::Error),
+    /// A row that a constraint guarantees is not there (e.g. a key without its partner).
+    #[error("stored data is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// A partner about to be stored, with its origins and publishable keys.
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub origins: Vec<String>,
+    pub keys: Vec<NewPublishableKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPublishableKey {
+    pub key: String,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartnerRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub origins: Vec<String>,
+    pub keys: Vec<PublishableKeyRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublishableKeyRecord {
+    pub key: String,
+    pub mode: Mode,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Everything okno keeps. Each method is one transaction.
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Answers when the database does (for `/readyz`).
+    async fn ping(&self) -> Result<(), StorageError>;
+    /// Stores a partner with its origins and keys, all or nothing.
+    async fn create_partner(&self, partner: &NewPartner) -> Result<(), StorageError>;
+    /// All partners, oldest first.
+    async fn list_partners(&self) -> Result<Vec<PartnerRecord>, StorageError>;
+    /// The partner owning a publishable key, and that key (revoked or not).
+    async fn find_by_publishable_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(PartnerRecord, PublishableKeyRecord)>, StorageError>;
+    /// Marks a key revoked at `at`; false if there was no such unrevoked key.
+    async fn revoke_publishable_key(&self, key: &str, at: i64) -> Result<bool, StorageError>;
+}
+
+pub type SharedStorage = Arc<dyn Storage>;
+
+/// Connects to `url` and runs its migrations; any failure stops start-up.
+pub async fn connect(url: &str) -> Result<SharedStorage, StorageError> {
+    if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        if let Some(parent) = Path::new(options.get_filename()).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Arc::new(SqlStorage::new(pool)))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        connect_postgres(PgConnectOptions::from_str(url)?).await
+    } else {
+        Err(StorageError::UnsupportedUrl)
+    }
+}
+
+/// Connects to PostgreSQL with explicit options (tests use this to pick a fresh schema).
+pub async fn connect_postgres(options: PgConnectOptions) -> Result<SharedStorage, StorageError> {
+    let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    Ok(Arc::new(SqlStorage::new(pool)))
+}
+
+fn parse_mode(stored: &str) -> Result<Mode, StorageError> {
+    match stored {
+        "test" => Ok(Mode::Test),
+        "live" => Ok(Mode::Live),
+        other => Err(StorageError::Inconsistent(format!("unknown key mode {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    //! The same storage tests on SQLite always and on PostgreSQL when it is reachable.
+
+    use super::*;
+
+    /// A PostgreSQL storage in a fresh schema, or `None` when no server answers. With
+    /// `OKNO_REQUIRE_POSTGRES=1` (CI) an unreachable server fails the test instead.
+    pub async fn postgres() -> Option<SharedStorage> {
+        let url = std::env::var("OKNO_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let required = std::env::var("OKNO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let base = PgConnectOptions::from_str(&url).expect("OKNO_TEST_POSTGRES_URL");
+        let schema = format!("okno_test_{}", rand::random::<u64>());
+        let admin = match sqlx::PgPool::connect_with(base.clone()).await {
+            Ok(pool) => pool,
+            Err(error) if !required => {
+                eprintln!("PostgreSQL not reachable ({error}); skipping its half of the test");
+                return None;
+            }
+            Err(error) => panic!("PostgreSQL required but not reachable: {error}"),
+        };
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create schema");
+        let options = base.options([("search_path", schema.as_str())]);
+        Some(connect_postgres(options).await.expect("migrate"))
+    }
+
+    pub async fn sqlite() -> (SharedStorage, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("okno.db").display());
+        (connect(&url).await.expect("sqlite"), dir)
+    }
+
+    fn partner(id: &str, key: &str) -> NewPartner {
+        NewPartner {
+            id: id.to_owned(),
+            name: format!("Partner {id}"),
+            created_at: 1_700_000_000_000,
+            origins: vec!["https://a.example".into(), "https://b.example:8443".into()],
+            keys: vec![
+                NewPublishableKey { key: format!("pk_test_{key}"), mode: Mode::Test },
+                NewPublishableKey { key: format!("pk_live_{key}"), mode: Mode::Live },
+            ],
+        }
+    }
+
+    async fn partners_round_trip(storage: SharedStorage) {
+        storage.ping().await.expect("ping");
+        storage.create_partner(&partner("prt_1", "one")).await.expect("create");
+        storage.create_partner(&partner("prt_2", "two")).await.expect("create");
+
+        let all = storage.list_partners().await.expect("list");
+        assert_eq!(all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["prt_1", "prt_2"]);
+        assert_eq!(all[0].origins, ["https://a.example", "https://b.example:8443"]);
+        assert_eq!(all[0].keys.len(), 2);
+
+        let (found, key) = storage
+            .find_by_publishable_key("pk_live_two")
+            .await
+            .expect("find")
+            .expect("present");
+        assert_eq!((found.id.as_str(), key.mode, key.revoked_at), ("prt_2", Mode::Live, None));
+        assert!(storage.find_by_publishable_key("pk_test_nobody").await.expect("find").is_none());
+
+        assert!(storage.revoke_publishable_key("pk_test_one", 42).await.expect("revoke"));
+        assert!(!storage.revoke_publishable_key("pk_test_one", 43).await.expect("again"));
+        let (_, key) = storage.find_by_publishable_key("pk_test_one").await.expect("f").expect("p");
+        assert_eq!(key.revoked_at, Some(42));
+    }
+
+    async fn a_failed_create_leaves_nothing_behind(storage: SharedStorage) {
+        storage.create_partner(&partner("prt_1", "one")).await.expect("create");
+        // Same key, new partner id: the key insert fails after the partner row went in.
+        let clash = partner("prt_9", "one");
+        assert!(storage.create_partner(&clash).await.is_err());
+        let all = storage.list_partners().await.expect("list");
+        assert_eq!(all.len(), 1, "the half-written partner must be rolled back");
+    }
+
+    #[tokio::test]
+    async fn sqlite_partners_round_trip() {
+        let (storage, _dir) = sqlite().await;
+        partners_round_trip(storage).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_failed_create_is_rolled_back() {
+        let (storage, _dir) = sqlite().await;
+        a_failed_create_leaves_nothing_behind(storage).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_partners_round_trip() {
+        if let Some(storage) = postgres().await {
+            partners_round_trip(storage).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn postgres_failed_create_is_rolled_back() {
+        if let Some(storage) = postgres().await {
+            a_failed_create_leaves_nothing_behind(storage).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_url_scheme_is_refused() {
+        assert!(matches!(connect("mysql://x").await, Err(StorageError::UnsupportedUrl)));
+    }
+}
