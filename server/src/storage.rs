@@ -124,12 +124,12 @@ pub mod tests {
     use super::*;
 
     /// A PostgreSQL storage in a fresh schema, or `None` when no server answers. With
-    /// `OKNO_REQUIRE_POSTGRES=1` (CI) an unreachable server fails the test instead.
+    /// `TEST_REQUIRE_POSTGRES=1` (CI) an unreachable server fails the test instead.
     pub async fn postgres() -> Option<SharedStorage> {
-        let url = std::env::var("OKNO_TEST_POSTGRES_URL")
+        let url = std::env::var("TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let required = std::env::var("OKNO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-        let base = PgConnectOptions::from_str(&url).expect("OKNO_TEST_POSTGRES_URL");
+        let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let base = PgConnectOptions::from_str(&url).expect("TEST_POSTGRES_URL");
         let schema = format!("okno_test_{}", rand::random::<u64>());
         let admin = match sqlx::PgPool::connect_with(base.clone()).await {
             Ok(pool) => pool,
