@@ -52,9 +52,7 @@ impl AppError {
             AppError::KeyUnknown => {
                 "Виджет не найден: ключ в коде вставки неверен. Сообщите владельцу сайта."
             }
-            AppError::KeyRevoked => {
-                "Виджет отключён: ключ отозван. Сообщите владельцу сайта."
-            }
+            AppError::KeyRevoked => "Виджет отключён: ключ отозван. Сообщите владельцу сайта.",
             AppError::OriginNotAllowed => {
                 "Этот сайт не может показывать виджет Госуслуг. Сообщите владельцу сайта."
             }
@@ -120,7 +118,10 @@ mod tests {
         let json = serde_json::to_string(&AppError::KeyRevoked)?;
         assert_eq!(json, r#"{"code":"key_revoked"}"#);
         assert_eq!(AppError::KeyRevoked.code(), "key_revoked");
-        assert_eq!(serde_json::from_str::<AppError>(&json)?, AppError::KeyRevoked);
+        assert_eq!(
+            serde_json::from_str::<AppError>(&json)?,
+            AppError::KeyRevoked
+        );
         Ok(())
     }
 

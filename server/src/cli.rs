@@ -15,7 +15,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "okno", version, about = "Gosuslugi services inside any website")]
+#[command(
+    name = "okno",
+    version,
+    about = "Gosuslugi services inside any website"
+)]
 pub struct Cli {
     /// A TOML settings file (see README); `OKNO_…` environment variables override it.
     #[arg(long, env = "OKNO_CONFIG", global = true)]
@@ -83,11 +87,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     println!("okno listening on {}", app.base_url());
     if settings.sandbox && settings.demo_partner {
-        if let Some(page) = app.sandbox_page().await? {
-            println!("sandbox page: {page}");
-        }
+        println!("sandbox page: {}", app.sandbox_page().await?);
     }
-    app.run_until(shutdown_signal()).await.context("server failed")
+    app.run_until(shutdown_signal())
+        .await
+        .context("server failed")
 }
 
 async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<()> {
@@ -96,7 +100,11 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
         .context("cannot open the database or run its migrations")?;
     let partners = Partners::new(storage, Arc::new(SystemClock));
     match command {
-        PartnerCommand::Create { name, origins, json } => {
+        PartnerCommand::Create {
+            name,
+            origins,
+            json,
+        } => {
             let created = partners.create(&name, &origins).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&created)?);
@@ -116,9 +124,25 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
                     let keys: Vec<String> = p
                         .keys
                         .iter()
-                        .map(|k| format!("{}{}", k.key, if k.revoked_at.is_some() { " (revoked)" } else { "" }))
+                        .map(|k| {
+                            format!(
+                                "{}{}",
+                                k.key,
+                                if k.revoked_at.is_some() {
+                                    " (revoked)"
+                                } else {
+                                    ""
+                                }
+                            )
+                        })
                         .collect();
-                    println!("{}\t{}\t{}\t{}", p.id, p.name, p.origins.join(","), keys.join(","));
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        p.id,
+                        p.name,
+                        p.origins.join(","),
+                        keys.join(",")
+                    );
                 }
             }
         }

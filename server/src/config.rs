@@ -97,14 +97,19 @@ impl Settings {
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(Env::prefixed("OKNO_").ignore(&["config"]));
-        figment.extract().map_err(|e| ConfigError::Invalid(Box::new(e)))
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
     }
 
     /// The database URL to connect to (the embedded SQLite file unless configured).
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose_secret().to_owned(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("okno.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("okno.db").display()
+            ),
         }
     }
 
@@ -133,12 +138,13 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail returns its own large error type
     fn a_file_and_the_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("okno.toml", "addr = \"127.0.0.1:4000\"\nsandbox = false\n")?;
             jail.set_env("OKNO_ADDR", "127.0.0.1:5000");
-            let settings = Settings::load(Some(Path::new("okno.toml")))
-                .map_err(|e| e.to_string())?;
+            let settings =
+                Settings::load(Some(Path::new("okno.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(settings.addr.port(), 5000);
             assert!(!settings.sandbox);
             Ok(())
@@ -146,10 +152,14 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail returns its own large error type
     fn unknown_settings_are_refused_loudly() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("OKNO_ADRESS", "127.0.0.1:5000");
-            let error = Settings::load(None).err().map(|e| e.to_string()).unwrap_or_default();
+            let error = Settings::load(None)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(error.contains("adress"), "{error}");
             Ok(())
         });

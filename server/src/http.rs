@@ -40,7 +40,8 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos.clone();
         move || shell(options.clone())
     };
-    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
+    let not_found =
+        leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
     // okno's standard headers; widget pages are guarded; then a body cap and a deadline.
@@ -65,9 +66,18 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(health::router())
-        .route_service("/embed.js", short_cache(ServeFile::new(format!("{site_root}/embed.js")).precompressed_br()))
-        .route_service("/favicon.ico", ServeFile::new(format!("{site_root}/favicon.ico")))
-        .nest_service("/pkg", ServeDir::new(format!("{site_root}/pkg")).precompressed_br())
+        .route_service(
+            "/embed.js",
+            short_cache(ServeFile::new(format!("{site_root}/embed.js")).precompressed_br()),
+        )
+        .route_service(
+            "/favicon.ico",
+            ServeFile::new(format!("{site_root}/favicon.ico")),
+        )
+        .nest_service(
+            "/pkg",
+            ServeDir::new(format!("{site_root}/pkg")).precompressed_br(),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context, render_app)
         .fallback(not_found)
         .layer(stack)
@@ -76,6 +86,9 @@ pub fn router(state: AppState) -> Router {
 
 /// The loader's URL never changes, so browsers must check back for a new version often.
 fn short_cache<S>(service: S) -> SetResponseHeader<S, HeaderValue> {
-    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"))
-        .layer(service)
+    SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    )
+    .layer(service)
 }

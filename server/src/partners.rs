@@ -49,7 +49,11 @@ pub struct Partners {
 }
 
 fn random_token(length: usize) -> String {
-    rand::rng().sample_iter(Alphanumeric).take(length).map(char::from).collect()
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(length)
+        .map(char::from)
+        .collect()
 }
 
 impl Partners {
@@ -58,7 +62,11 @@ impl Partners {
     }
 
     /// Creates a partner with a test and a live publishable key. Origins are normalised.
-    pub async fn create(&self, name: &str, origins: &[String]) -> Result<CreatedPartner, PartnerError> {
+    pub async fn create(
+        &self,
+        name: &str,
+        origins: &[String],
+    ) -> Result<CreatedPartner, PartnerError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(PartnerError::InvalidName);
@@ -85,8 +93,14 @@ impl Partners {
                 created_at: unix_millis(self.clock.now()),
                 origins: created.origins.clone(),
                 keys: vec![
-                    NewPublishableKey { key: created.publishable_key_test.clone(), mode: Mode::Test },
-                    NewPublishableKey { key: created.publishable_key_live.clone(), mode: Mode::Live },
+                    NewPublishableKey {
+                        key: created.publishable_key_test.clone(),
+                        mode: Mode::Test,
+                    },
+                    NewPublishableKey {
+                        key: created.publishable_key_live.clone(),
+                        mode: Mode::Live,
+                    },
                 ],
             })
             .await?;
@@ -108,10 +122,14 @@ impl Partners {
 
     /// The partner behind an unrevoked publishable key, or the refusal to show.
     pub async fn resolve(&self, publishable_key: &str) -> Result<ResolvedPartner, AppError> {
-        let found = self.storage.find_by_publishable_key(publishable_key).await.map_err(|error| {
-            tracing::error!(%error, "partner lookup failed");
-            AppError::Internal
-        })?;
+        let found = self
+            .storage
+            .find_by_publishable_key(publishable_key)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "partner lookup failed");
+                AppError::Internal
+            })?;
         let Some((partner, key)) = found else {
             return Err(AppError::KeyUnknown);
         };
@@ -150,15 +168,27 @@ mod tests {
     async fn create_normalises_origins_and_resolves_both_keys() {
         let (storage, _dir) = sqlite().await;
         let partners = Partners::new(storage, Arc::new(SystemClock));
-        let origins = ["https://A.example:443/".to_owned(), "https://a.example".to_owned()];
+        let origins = [
+            "https://A.example:443/".to_owned(),
+            "https://a.example".to_owned(),
+        ];
         let created = partners.create("Shop", &origins).await.expect("create");
         assert_eq!(created.origins, ["https://a.example"]);
         assert!(created.publishable_key_test.starts_with("pk_test_"));
         assert!(created.publishable_key_live.starts_with("pk_live_"));
 
-        let test = partners.resolve(&created.publishable_key_test).await.expect("test key");
-        assert_eq!((test.mode, test.id.as_str()), (Mode::Test, created.id.as_str()));
-        let live = partners.resolve(&created.publishable_key_live).await.expect("live key");
+        let test = partners
+            .resolve(&created.publishable_key_test)
+            .await
+            .expect("test key");
+        assert_eq!(
+            (test.mode, test.id.as_str()),
+            (Mode::Test, created.id.as_str())
+        );
+        let live = partners
+            .resolve(&created.publishable_key_live)
+            .await
+            .expect("live key");
         assert_eq!(live.mode, Mode::Live);
     }
 
@@ -171,7 +201,10 @@ mod tests {
             partners.create("Shop", &bad).await,
             Err(PartnerError::InvalidOrigin(OriginError::NotBare(_)))
         ));
-        assert!(matches!(partners.create("  ", &[]).await, Err(PartnerError::InvalidName)));
+        assert!(matches!(
+            partners.create("  ", &[]).await,
+            Err(PartnerError::InvalidName)
+        ));
         assert!(partners.list().await.expect("list").is_empty());
     }
 
@@ -180,7 +213,10 @@ mod tests {
         let (storage, _dir) = sqlite().await;
         let partners = Partners::new(storage, Arc::new(SystemClock));
         let created = partners.create("Shop", &[]).await.expect("create");
-        partners.revoke_key(&created.publishable_key_test).await.expect("revoke");
+        partners
+            .revoke_key(&created.publishable_key_test)
+            .await
+            .expect("revoke");
         let revoked = partners.resolve(&created.publishable_key_test).await.err();
         assert_eq!(revoked.map(|e| e.code()), Some("key_revoked"));
         let unknown = partners.resolve("pk_test_nothing").await.err();

@@ -22,7 +22,11 @@ pub enum PortalError {
     #[error("portal unreachable: {0}")]
     Unreachable(String),
     #[error("portal refused with HTTP {status}: {code} {message}")]
-    Refused { status: StatusCode, code: String, message: String },
+    Refused {
+        status: StatusCode,
+        code: String,
+        message: String,
+    },
     #[error("portal answered in an unexpected shape: {0}")]
     Malformed(String),
 }
@@ -47,7 +51,11 @@ pub struct PortalClient {
 }
 
 impl PortalClient {
-    pub fn new(base: Url, timeout: Duration, connect_timeout: Duration) -> Result<Self, PortalError> {
+    pub fn new(
+        base: Url,
+        timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Self, PortalError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
@@ -62,7 +70,9 @@ impl PortalClient {
     }
 
     fn url(&self, path: &str) -> Result<Url, PortalError> {
-        self.base.join(path).map_err(|e| PortalError::Malformed(e.to_string()))
+        self.base
+            .join(path)
+            .map_err(|e| PortalError::Malformed(e.to_string()))
     }
 
     /// Reads one page of a dictionary (`POST /api/nsi/v1/dictionary/{code}`, no auth).
@@ -129,17 +139,24 @@ impl PortalClient {
 }
 
 /// Reads a success body, or turns the portal's `{"code","message"}` error body into `Refused`.
-async fn decode<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, PortalError> {
+async fn decode<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, PortalError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response.json().await?);
     }
     let body = response.bytes().await.unwrap_or_default();
-    let error: PortalErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| PortalErrorBody {
-        code: "unknown".to_owned(),
-        message: String::from_utf8_lossy(&body).chars().take(200).collect(),
-    });
-    Err(PortalError::Refused { status, code: error.code, message: error.message })
+    let error: PortalErrorBody =
+        serde_json::from_slice(&body).unwrap_or_else(|_| PortalErrorBody {
+            code: "unknown".to_owned(),
+            message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        });
+    Err(PortalError::Refused {
+        status,
+        code: error.code,
+        message: error.message,
+    })
 }
 
 /// The portal for each mode: test keys reach the sandbox, live keys the live portal.

@@ -55,13 +55,24 @@ struct PortalRefusal(StatusCode, &'static str, String);
 impl IntoResponse for PortalRefusal {
     fn into_response(self) -> Response {
         let PortalRefusal(status, code, message) = self;
-        (status, Json(PortalErrorBody { code: code.to_owned(), message })).into_response()
+        (
+            status,
+            Json(PortalErrorBody {
+                code: code.to_owned(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }
 
 impl From<JsonRejection> for PortalRefusal {
     fn from(rejection: JsonRejection) -> Self {
-        PortalRefusal(StatusCode::BAD_REQUEST, "bad_request", rejection.body_text())
+        PortalRefusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            rejection.body_text(),
+        )
     }
 }
 
@@ -80,7 +91,9 @@ impl SandboxPortal {
 }
 
 /// Starts a sandbox portal on `addr` (port 0 picks one); returns where it listens.
-pub async fn spawn(addr: SocketAddr) -> std::io::Result<(SocketAddr, SandboxPortal, JoinHandle<()>)> {
+pub async fn spawn(
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, SandboxPortal, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let portal = SandboxPortal::default();
@@ -99,7 +112,11 @@ async fn dictionary(
 ) -> Result<Json<DictionaryResponse>, PortalRefusal> {
     let Json(request) = body?;
     if code != SERVICE_CATALOG_DICTIONARY {
-        return Err(PortalRefusal(StatusCode::NOT_FOUND, "not_found", format!("Справочник {code} не найден")));
+        return Err(PortalRefusal(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Справочник {code} не найден"),
+        ));
     }
     if request.page_num == 0 || request.page_size == 0 || request.page_size > MAX_PAGE_SIZE {
         return Err(PortalRefusal(
@@ -127,7 +144,10 @@ async fn dictionary(
         })
         .collect();
     Ok(Json(DictionaryResponse {
-        error: DictionaryStatus { code: 0, message: "operation completed".to_owned() },
+        error: DictionaryStatus {
+            code: 0,
+            message: "operation completed".to_owned(),
+        },
         field_errors: Vec::new(),
         total: catalog::SERVICES.len() as u64,
         items,
@@ -158,7 +178,11 @@ async fn create_order(
     }
     let Json(meta) = body?;
     if !valid_region(&meta.region) {
-        return Err(PortalRefusal(StatusCode::BAD_REQUEST, "bad_request", "region: код ОКАТО из 11 цифр".to_owned()));
+        return Err(PortalRefusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "region: код ОКАТО из 11 цифр".to_owned(),
+        ));
     }
     if catalog::find(&meta.service_code).is_none() {
         return Err(PortalRefusal(
@@ -171,16 +195,24 @@ async fn create_order(
         return Err(PortalRefusal(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            format!("targetCode {} не относится к услуге {}", meta.target_code, meta.service_code),
+            format!(
+                "targetCode {} не относится к услуге {}",
+                meta.target_code, meta.service_code
+            ),
         ));
     }
-    let mut orders = portal
-        .orders
-        .lock()
-        .map_err(|_| PortalRefusal(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", String::new()))?;
+    let mut orders = portal.orders.lock().map_err(|_| {
+        PortalRefusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            String::new(),
+        )
+    })?;
     let order_id = FIRST_ORDER_ID + orders.next_id;
     orders.next_id += 1;
-    orders.by_id.insert(order_id, SandboxOrder { meta, status_id: 0 });
+    orders
+        .by_id
+        .insert(order_id, SandboxOrder { meta, status_id: 0 });
     Ok(Json(OrderCreated { order_id }))
 }
 
@@ -194,43 +226,70 @@ mod tests {
     use crate::portal::{PortalClient, PortalError};
 
     async fn client() -> (PortalClient, SandboxPortal) {
-        let (addr, portal, _task) = spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("spawn");
+        let (addr, portal, _task) = spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("spawn");
         let base = url::Url::parse(&format!("http://{addr}/")).expect("url");
-        let client = PortalClient::new(base, Duration::from_secs(5), Duration::from_secs(1)).expect("client");
+        let client = PortalClient::new(base, Duration::from_secs(5), Duration::from_secs(1))
+            .expect("client");
         (client, portal)
     }
 
     fn meta(code: &str, target: &str) -> OrderMeta {
-        OrderMeta { region: "45000000000".into(), service_code: code.into(), target_code: target.into() }
+        OrderMeta {
+            region: "45000000000".into(),
+            service_code: code.into(),
+            target_code: target.into(),
+        }
     }
 
     #[tokio::test]
     async fn the_catalog_is_read_page_by_page() {
         let (client, _) = client().await;
-        let page = client.dictionary_page(SERVICE_CATALOG_DICTIONARY, 2, 5).await.expect("page");
-        assert_eq!((page.total, page.items.len()), (catalog::SERVICES.len() as u64, 5));
+        let page = client
+            .dictionary_page(SERVICE_CATALOG_DICTIONARY, 2, 5)
+            .await
+            .expect("page");
+        assert_eq!(
+            (page.total, page.items.len()),
+            (catalog::SERVICES.len() as u64, 5)
+        );
         assert_eq!(page.error.message, "operation completed");
         let all = client.services().await.expect("services");
         assert_eq!(all.len(), catalog::SERVICES.len());
-        assert!(all.iter().any(|s| s.code == "10000000109" && s.agency == "СФР"));
+        assert!(
+            all.iter()
+                .any(|s| s.code == "10000000109" && s.agency == "СФР")
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_dictionary_is_not_found() {
         let (client, _) = client().await;
         let error = client.dictionary_page("NOPE", 1, 10).await.err();
-        assert!(matches!(error, Some(PortalError::Refused { status, ref code, .. })
-            if status == StatusCode::NOT_FOUND && code == "not_found"));
+        assert!(
+            matches!(error, Some(PortalError::Refused { status, ref code, .. })
+            if status == StatusCode::NOT_FOUND && code == "not_found")
+        );
     }
 
     #[tokio::test]
     async fn an_order_is_created_in_the_real_shape() {
         let (client, portal) = client().await;
-        let id = client.create_order("token", &meta("10000000109", "-10000000109")).await.expect("order");
+        let id = client
+            .create_order("token", &meta("10000000109", "-10000000109"))
+            .await
+            .expect("order");
         assert_eq!(id, FIRST_ORDER_ID);
         let stored = portal.order(id).expect("stored");
-        assert_eq!((stored.status_id, stored.meta.service_code.as_str()), (0, "10000000109"));
-        let next = client.create_order("token", &meta("60080315", "-60080315")).await.expect("order");
+        assert_eq!(
+            (stored.status_id, stored.meta.service_code.as_str()),
+            (0, "10000000109")
+        );
+        let next = client
+            .create_order("token", &meta("60080315", "-60080315"))
+            .await
+            .expect("order");
         assert_eq!(next, FIRST_ORDER_ID + 1);
     }
 
@@ -238,20 +297,50 @@ mod tests {
     async fn order_refusals_carry_the_portals_codes() {
         let (client, portal) = client().await;
         let cases = [
-            ("", meta("10000000109", "-10000000109"), StatusCode::UNAUTHORIZED, "access_denied_user"),
-            ("t", meta("99999", "-99999"), StatusCode::NOT_FOUND, "service_not_found"),
-            ("t", meta("10000000109", "-10000000110"), StatusCode::BAD_REQUEST, "bad_request"),
-            ("t", OrderMeta { region: "45x".into(), ..meta("10000000109", "-10000000109") }, StatusCode::BAD_REQUEST, "bad_request"),
+            (
+                "",
+                meta("10000000109", "-10000000109"),
+                StatusCode::UNAUTHORIZED,
+                "access_denied_user",
+            ),
+            (
+                "t",
+                meta("99999", "-99999"),
+                StatusCode::NOT_FOUND,
+                "service_not_found",
+            ),
+            (
+                "t",
+                meta("10000000109", "-10000000110"),
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "t",
+                OrderMeta {
+                    region: "45x".into(),
+                    ..meta("10000000109", "-10000000109")
+                },
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
         ];
         for (token, meta, want_status, want_code) in cases {
             match client.create_order(token, &meta).await {
                 Err(PortalError::Refused { status, code, .. }) => {
-                    assert_eq!((status, code.as_str()), (want_status, want_code), "{meta:?}");
+                    assert_eq!(
+                        (status, code.as_str()),
+                        (want_status, want_code),
+                        "{meta:?}"
+                    );
                 }
                 other => panic!("{meta:?}: expected a refusal, got {other:?}"),
             }
         }
-        assert!(portal.order(FIRST_ORDER_ID).is_none(), "a refused order must not be stored");
+        assert!(
+            portal.order(FIRST_ORDER_ID).is_none(),
+            "a refused order must not be stored"
+        );
     }
 
     #[tokio::test]

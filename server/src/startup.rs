@@ -44,9 +44,15 @@ impl Application {
             .context("cannot open the database or run its migrations")?;
 
         let sandbox = if settings.sandbox {
-            let (addr, portal, task) = sandbox::spawn(settings.sandbox_addr)
-                .await
-                .with_context(|| format!("cannot start the sandbox portal on {}", settings.sandbox_addr))?;
+            let (addr, portal, task) =
+                sandbox::spawn(settings.sandbox_addr)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "cannot start the sandbox portal on {}",
+                            settings.sandbox_addr
+                        )
+                    })?;
             tracing::info!(%addr, "sandbox portal listening");
             Some((addr, portal, task))
         } else {
@@ -64,7 +70,12 @@ impl Application {
             )
         };
         let portals = Arc::new(Portals {
-            test: settings.test_portal_url.clone().or(sandbox_url).map(client).transpose()?,
+            test: settings
+                .test_portal_url
+                .clone()
+                .or(sandbox_url)
+                .map(client)
+                .transpose()?,
             live: settings.live_portal_url.clone().map(client).transpose()?,
         });
 
@@ -75,8 +86,18 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(bound)
             .build();
-        let widget = Arc::new(WidgetService { partners: partners.clone(), portals: portals.clone() });
-        let state = AppState { leptos, partners, portals, widget, storage, okno_origin };
+        let widget = Arc::new(WidgetService {
+            partners: partners.clone(),
+            portals: portals.clone(),
+        });
+        let state = AppState {
+            leptos,
+            partners,
+            portals,
+            widget,
+            storage,
+            okno_origin,
+        };
         Ok(Application {
             listener,
             router: http::router(state.clone()),
@@ -106,7 +127,7 @@ impl Application {
 
     /// The URL of the sandbox page for the first test partner, creating a demo partner
     /// (allowed origin: okno itself) when there is none yet.
-    pub async fn sandbox_page(&self) -> anyhow::Result<Option<String>> {
+    pub async fn sandbox_page(&self) -> anyhow::Result<String> {
         let partners = self.state.partners.list().await?;
         let existing = partners
             .iter()
@@ -122,12 +143,17 @@ impl Application {
                 created.publishable_key_test
             }
         };
-        Ok(Some(format!("{}/sandbox/{key}", self.base_url)))
+        Ok(format!("{}/sandbox/{key}", self.base_url))
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
         if let Some((_, task)) = self.sandbox {
             task.abort();
         }

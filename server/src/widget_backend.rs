@@ -30,7 +30,10 @@ impl WidgetBackend for WidgetService {
             })?;
             Ok(CatalogPage {
                 query: query.to_owned(),
-                services: services.into_iter().filter(|service| service.matches(query)).collect(),
+                services: services
+                    .into_iter()
+                    .filter(|service| service.matches(query))
+                    .collect(),
             })
         })
     }

@@ -7,7 +7,9 @@ use crate::partner::current_partner;
 
 /// The exact snippet a partner pastes into its page.
 pub fn embed_snippet(okno_origin: &str, publishable_key: &str) -> String {
-    format!(r#"<script src="{okno_origin}/embed.js" data-okno-key="{publishable_key}" async></script>"#)
+    format!(
+        r#"<script src="{okno_origin}/embed.js" data-okno-key="{publishable_key}" async></script>"#
+    )
 }
 
 #[component]

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{partners::Partners, portal::Portals, storage::SharedStorage, widget_backend::WidgetService};
+use crate::{
+    partners::Partners, portal::Portals, storage::SharedStorage, widget_backend::WidgetService,
+};
 
 #[derive(Clone)]
 pub struct AppState {

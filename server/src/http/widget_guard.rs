@@ -1,7 +1,11 @@
 //! Guards `/w/{key}/…` and `/sandbox/{key}`: the key must be live-able, the embedding origin allowed,
 //! and every widget response carries `frame-ancestors` with exactly that partner's origins.
 
-use app::{components::error_notice::error_document, error::AppError, partner::{Mode, PartnerView}};
+use app::{
+    components::error_notice::error_document,
+    error::AppError,
+    partner::{Mode, PartnerView},
+};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header::CONTENT_SECURITY_POLICY},
@@ -21,7 +25,8 @@ fn guarded(path: &str) -> Option<Guarded<'_>> {
     if let Some(rest) = path.strip_prefix("/w/") {
         return rest.split('/').next().map(Guarded::Widget);
     }
-    path.strip_prefix("/sandbox/").map(|rest| Guarded::Sandbox(rest.trim_end_matches('/')))
+    path.strip_prefix("/sandbox/")
+        .map(|rest| Guarded::Sandbox(rest.trim_end_matches('/')))
 }
 
 /// The `origin` query parameter the loader adds: the page that embeds the iframe.
@@ -52,7 +57,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     let parent = match parent_origin(&request) {
         None => None,
         Some(claimed) => match Origin::parse(&claimed) {
-            Ok(origin) if allowed(&partner, &state.okno_origin, &origin) => Some(origin.to_string()),
+            Ok(origin) if allowed(&partner, &state.okno_origin, &origin) => {
+                Some(origin.to_string())
+            }
             _ => {
                 tracing::info!(partner = %partner.id, origin = %claimed, "embedding origin refused");
                 return refusal(AppError::OriginNotAllowed, Some(&ancestors));
@@ -68,7 +75,11 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     });
     let mut response = next.run(request).await;
     // The sandbox page itself is okno's own and never framed; widget pages only by the partner.
-    let policy = if is_sandbox { "frame-ancestors 'none'".to_owned() } else { ancestors };
+    let policy = if is_sandbox {
+        "frame-ancestors 'none'".to_owned()
+    } else {
+        ancestors
+    };
     set_policy(&mut response, &policy);
     response
 }
@@ -95,7 +106,9 @@ fn frame_ancestors(partner: &ResolvedPartner, okno_origin: &str) -> String {
 fn set_policy(response: &mut Response, policy: &str) {
     match HeaderValue::from_str(policy) {
         Ok(value) => {
-            response.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+            response
+                .headers_mut()
+                .insert(CONTENT_SECURITY_POLICY, value);
         }
         Err(error) => tracing::error!(%error, "unrepresentable CSP header"),
     }
@@ -106,7 +119,9 @@ fn set_policy(response: &mut Response, policy: &str) {
 fn refusal(error: AppError, ancestors: Option<&str>) -> Response {
     let status = match error {
         AppError::KeyUnknown => StatusCode::NOT_FOUND,
-        AppError::KeyRevoked | AppError::OriginNotAllowed | AppError::SandboxNeedsTestKey => StatusCode::FORBIDDEN,
+        AppError::KeyRevoked | AppError::OriginNotAllowed | AppError::SandboxNeedsTestKey => {
+            StatusCode::FORBIDDEN
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let mut response = (status, Html(error_document(error))).into_response();

@@ -24,7 +24,9 @@ pub enum OriginError {
     Scheme(String),
     #[error("{0:?}: an origin has no path, query, fragment or user name")]
     NotBare(String),
-    #[error("{0:?}: a wildcard must be the first label of a domain with at least two more (https://*.bank.example)")]
+    #[error(
+        "{0:?}: a wildcard must be the first label of a domain with at least two more (https://*.bank.example)"
+    )]
     Wildcard(String),
 }
 
@@ -49,11 +51,19 @@ impl Origin {
         if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
             return Err(OriginError::NotBare(input.to_owned()));
         }
-        let host = url.host_str().ok_or_else(|| OriginError::NotAUrl(input.to_owned()))?.to_owned();
+        let host = url
+            .host_str()
+            .ok_or_else(|| OriginError::NotAUrl(input.to_owned()))?
+            .to_owned();
         if wildcard && (host.split('.').count() < 2 || host.parse::<std::net::IpAddr>().is_ok()) {
             return Err(OriginError::Wildcard(input.to_owned()));
         }
-        Ok(Origin { scheme, host, port: url.port(), wildcard })
+        Ok(Origin {
+            scheme,
+            host,
+            port: url.port(),
+            wildcard,
+        })
     }
 
     /// Whether a concrete origin (from a browser) is allowed by this one.
@@ -93,10 +103,22 @@ mod tests {
 
     #[test]
     fn normalises_case_default_ports_and_a_trailing_slash() {
-        assert_eq!(origin("HTTPS://Shop.Example:443/").to_string(), "https://shop.example");
-        assert_eq!(origin("http://localhost:8080").to_string(), "http://localhost:8080");
-        assert_eq!(origin("http://127.0.0.1:80").to_string(), "http://127.0.0.1");
-        assert_eq!(origin("https://*.Bank.example").to_string(), "https://*.bank.example");
+        assert_eq!(
+            origin("HTTPS://Shop.Example:443/").to_string(),
+            "https://shop.example"
+        );
+        assert_eq!(
+            origin("http://localhost:8080").to_string(),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:80").to_string(),
+            "http://127.0.0.1"
+        );
+        assert_eq!(
+            origin("https://*.Bank.example").to_string(),
+            "https://*.bank.example"
+        );
     }
 
     #[test]
@@ -108,17 +130,36 @@ mod tests {
             "https://user@a.example",
             "https://a.example//",
         ] {
-            assert_eq!(Origin::parse(bad), Err(OriginError::NotBare(bad.into())), "{bad}");
+            assert_eq!(
+                Origin::parse(bad),
+                Err(OriginError::NotBare(bad.into())),
+                "{bad}"
+            );
         }
-        assert!(matches!(Origin::parse("ftp://a.example"), Err(OriginError::Scheme(_))));
-        assert!(matches!(Origin::parse("javascript:alert(1)"), Err(OriginError::Scheme(_))));
-        assert!(matches!(Origin::parse("a.example"), Err(OriginError::NotAUrl(_))));
+        assert!(matches!(
+            Origin::parse("ftp://a.example"),
+            Err(OriginError::Scheme(_))
+        ));
+        assert!(matches!(
+            Origin::parse("javascript:alert(1)"),
+            Err(OriginError::Scheme(_))
+        ));
+        assert!(matches!(
+            Origin::parse("a.example"),
+            Err(OriginError::NotAUrl(_))
+        ));
         assert!(matches!(Origin::parse(""), Err(OriginError::NotAUrl(_))));
     }
 
     #[test]
     fn wildcards_only_as_a_leading_label_of_a_real_domain() {
-        for bad in ["https://*", "https://a.*.example", "https://*.com", "https://*.1.2.3.4", "*"] {
+        for bad in [
+            "https://*",
+            "https://a.*.example",
+            "https://*.com",
+            "https://*.1.2.3.4",
+            "*",
+        ] {
             assert!(Origin::parse(bad).is_err(), "{bad} must be refused");
         }
     }

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{Pool, Postgres, Sqlite};
 
-use super::{
-    NewPartner, PartnerRecord, PublishableKeyRecord, Storage, StorageError, parse_mode,
-};
+use super::{NewPartner, PartnerRecord, PublishableKeyRecord, Storage, StorageError, parse_mode};
 
 /// Storage over a sqlx pool of either backend. Queries use `$n` placeholders, which both accept.
 pub struct SqlStorage<DB: sqlx::Database> {
@@ -38,8 +36,11 @@ fn assemble(
             keys: Vec::new(),
         })
         .collect();
-    let index: HashMap<String, usize> =
-        records.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+    let index: HashMap<String, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
     for (partner_id, origin) in origins {
         if let Some(&i) = index.get(&partner_id) {
             records[i].origins.push(origin);

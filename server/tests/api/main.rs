@@ -1,0 +1,9 @@
+//! Integration tests: the real `okno` server on port 0 with a fresh database each, over HTTP.
+// Test code: a failed expectation is meant to stop the test.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod helpers;
+
+mod health;
+mod postgres;
+mod widget;
