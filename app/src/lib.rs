@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod components;
 pub mod error;
+pub mod identifiers;
 pub mod pages;
 pub mod partner;
 pub mod widget_api;

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod esia;
 pub mod http;
 pub mod partners;
 pub mod portal;

@@ -1,6 +1,8 @@
 //! The sandbox portal: a real HTTP service answering in the EPGU API's shapes, for test mode.
 
 pub mod catalog;
+pub mod citizens;
+pub mod esia;
 
 use std::{
     collections::HashMap,
@@ -17,13 +19,17 @@ use axum::{
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::portal::{
-    SERVICE_CATALOG_DICTIONARY,
-    wire::{
-        DictionaryAttribute, DictionaryItem, DictionaryRequest, DictionaryResponse,
-        DictionaryStatus, OrderCreated, OrderMeta, PortalErrorBody,
+use crate::{
+    clock::SharedClock,
+    portal::{
+        SERVICE_CATALOG_DICTIONARY,
+        wire::{
+            DictionaryAttribute, DictionaryItem, DictionaryRequest, DictionaryResponse,
+            DictionaryStatus, OrderCreated, OrderMeta, PortalErrorBody,
+        },
     },
 };
+use esia::{API_ORDER_SCOPE, EsiaEmulator};
 
 /// First order id the sandbox hands out (the portal's ids are plain integers of this size).
 const FIRST_ORDER_ID: u64 = 52_353_456;
@@ -33,6 +39,8 @@ const MAX_PAGE_SIZE: u32 = 1_000;
 #[derive(Debug, Clone)]
 pub struct SandboxOrder {
     pub meta: OrderMeta,
+    /// The ESIA oid of the citizen who created it.
+    pub citizen: String,
     /// Portal status id; 0 is "Черновик заявления" until the order is pushed.
     pub status_id: u32,
 }
@@ -43,10 +51,11 @@ struct Orders {
     by_id: HashMap<u64, SandboxOrder>,
 }
 
-/// The sandbox portal's state.
-#[derive(Clone, Default)]
+/// The sandbox portal's state: its orders and the sandbox ESIA that issues its tokens.
+#[derive(Clone)]
 pub struct SandboxPortal {
     orders: Arc<Mutex<Orders>>,
+    esia: EsiaEmulator,
 }
 
 /// An error in the portal's format: HTTP status plus `{"code","message"}`.
@@ -77,11 +86,52 @@ impl From<JsonRejection> for PortalRefusal {
 }
 
 impl SandboxPortal {
+    pub fn new(base_url: String, clock: SharedClock) -> Self {
+        SandboxPortal {
+            orders: Arc::default(),
+            esia: EsiaEmulator::new(base_url, clock),
+        }
+    }
+
+    /// The EPGU API and, on the same host, the sandbox ESIA.
     pub fn router(self) -> Router {
+        let esia = self.esia.clone().router();
         Router::new()
             .route("/api/nsi/v1/dictionary/{code}", post(dictionary))
             .route("/api/gusmev/order", post(create_order))
             .with_state(self)
+            .merge(esia)
+    }
+
+    /// The citizen behind a bearer token allowed to use the orders API, or the portal's refusal.
+    fn citizen(&self, headers: &HeaderMap) -> Result<String, PortalRefusal> {
+        let token = headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .filter(|token| !token.trim().is_empty())
+            .ok_or_else(|| {
+                PortalRefusal(
+                    StatusCode::UNAUTHORIZED,
+                    "access_denied_user",
+                    "Требуется маркер доступа ЕСИА (Authorization: Bearer)".to_owned(),
+                )
+            })?;
+        let claims = self.esia.verify_access_token(token).map_err(|_| {
+            PortalRefusal(
+                StatusCode::UNAUTHORIZED,
+                "access_denied_user",
+                "Маркер доступа недействителен или истёк".to_owned(),
+            )
+        })?;
+        if !claims.has_scope(API_ORDER_SCOPE) {
+            return Err(PortalRefusal(
+                StatusCode::FORBIDDEN,
+                "access_denied_person_permissions",
+                format!("Маркер не содержит разрешения {API_ORDER_SCOPE}"),
+            ));
+        }
+        Ok(claims.sbj_id)
     }
 
     /// An order, if the sandbox has it.
@@ -93,10 +143,11 @@ impl SandboxPortal {
 /// Starts a sandbox portal on `addr` (port 0 picks one); returns where it listens.
 pub async fn spawn(
     addr: SocketAddr,
+    clock: SharedClock,
 ) -> std::io::Result<(SocketAddr, SandboxPortal, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let portal = SandboxPortal::default();
+    let portal = SandboxPortal::new(format!("http://{bound}"), clock);
     let router = portal.clone().router();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
@@ -164,18 +215,7 @@ async fn create_order(
     headers: HeaderMap,
     body: Result<Json<OrderMeta>, JsonRejection>,
 ) -> Result<Json<OrderCreated>, PortalRefusal> {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .filter(|token| !token.trim().is_empty());
-    if token.is_none() {
-        return Err(PortalRefusal(
-            StatusCode::UNAUTHORIZED,
-            "access_denied_user",
-            "Требуется маркер доступа ЕСИА (Authorization: Bearer)".to_owned(),
-        ));
-    }
+    let citizen = portal.citizen(&headers)?;
     let Json(meta) = body?;
     if !valid_region(&meta.region) {
         return Err(PortalRefusal(
@@ -210,30 +250,27 @@ async fn create_order(
     })?;
     let order_id = FIRST_ORDER_ID + orders.next_id;
     orders.next_id += 1;
-    orders
-        .by_id
-        .insert(order_id, SandboxOrder { meta, status_id: 0 });
+    orders.by_id.insert(
+        order_id,
+        SandboxOrder {
+            meta,
+            citizen,
+            status_id: 0,
+        },
+    );
     Ok(Json(OrderCreated { order_id }))
 }
+
+#[cfg(test)]
+pub mod test_flow;
 
 #[cfg(test)]
 mod tests {
     //! The sandbox portal over real HTTP, called through the gateway's own portal client.
 
-    use std::time::Duration;
-
     use super::*;
-    use crate::portal::{PortalClient, PortalError};
-
-    async fn client() -> (PortalClient, SandboxPortal) {
-        let (addr, portal, _task) = spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("spawn");
-        let base = url::Url::parse(&format!("http://{addr}/")).expect("url");
-        let client = PortalClient::new(base, Duration::from_secs(5), Duration::from_secs(1))
-            .expect("client");
-        (client, portal)
-    }
+    use crate::portal::PortalError;
+    use test_flow::{Sandbox, start};
 
     fn meta(code: &str, target: &str) -> OrderMeta {
         OrderMeta {
@@ -245,7 +282,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_catalog_is_read_page_by_page() {
-        let (client, _) = client().await;
+        let Sandbox { portal: client, .. } = start().await;
         let page = client
             .dictionary_page(SERVICE_CATALOG_DICTIONARY, 2, 5)
             .await
@@ -265,7 +302,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_dictionary_is_not_found() {
-        let (client, _) = client().await;
+        let Sandbox { portal: client, .. } = start().await;
         let error = client.dictionary_page("NOPE", 1, 10).await.err();
         assert!(
             matches!(error, Some(PortalError::Refused { status, ref code, .. })
@@ -274,20 +311,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_order_is_created_in_the_real_shape() {
-        let (client, portal) = client().await;
-        let id = client
-            .create_order("token", &meta("10000000109", "-10000000109"))
+    async fn a_signed_in_citizen_creates_an_order_in_the_real_shape() {
+        let sandbox = start().await;
+        let tokens = sandbox
+            .sign_in("1000299353", &format!("openid {API_ORDER_SCOPE}"))
+            .await
+            .expect("sign in");
+        let id = sandbox
+            .portal
+            .create_order(&tokens.access_token, &meta("10000000109", "-10000000109"))
             .await
             .expect("order");
         assert_eq!(id, FIRST_ORDER_ID);
-        let stored = portal.order(id).expect("stored");
+        let stored = sandbox.state.order(id).expect("stored");
         assert_eq!(
-            (stored.status_id, stored.meta.service_code.as_str()),
-            (0, "10000000109")
+            (stored.status_id, stored.citizen.as_str()),
+            (0, "1000299353")
         );
-        let next = client
-            .create_order("token", &meta("60080315", "-60080315"))
+        let next = sandbox
+            .portal
+            .create_order(&tokens.access_token, &meta("60080315", "-60080315"))
             .await
             .expect("order");
         assert_eq!(next, FIRST_ORDER_ID + 1);
@@ -295,7 +338,17 @@ mod tests {
 
     #[tokio::test]
     async fn order_refusals_carry_the_portals_codes() {
-        let (client, portal) = client().await;
+        let sandbox = start().await;
+        let token = sandbox
+            .sign_in("1000299353", &format!("openid {API_ORDER_SCOPE}"))
+            .await
+            .expect("sign in")
+            .access_token;
+        let no_permission = sandbox
+            .sign_in("1000299353", "openid fullname")
+            .await
+            .expect("sign in")
+            .access_token;
         let cases = [
             (
                 "",
@@ -304,19 +357,31 @@ mod tests {
                 "access_denied_user",
             ),
             (
-                "t",
+                "forged.token.value",
+                meta("10000000109", "-10000000109"),
+                StatusCode::UNAUTHORIZED,
+                "access_denied_user",
+            ),
+            (
+                no_permission.as_str(),
+                meta("10000000109", "-10000000109"),
+                StatusCode::FORBIDDEN,
+                "access_denied_person_permissions",
+            ),
+            (
+                token.as_str(),
                 meta("99999", "-99999"),
                 StatusCode::NOT_FOUND,
                 "service_not_found",
             ),
             (
-                "t",
+                token.as_str(),
                 meta("10000000109", "-10000000110"),
                 StatusCode::BAD_REQUEST,
                 "bad_request",
             ),
             (
-                "t",
+                token.as_str(),
                 OrderMeta {
                     region: "45x".into(),
                     ..meta("10000000109", "-10000000109")
@@ -326,7 +391,7 @@ mod tests {
             ),
         ];
         for (token, meta, want_status, want_code) in cases {
-            match client.create_order(token, &meta).await {
+            match sandbox.portal.create_order(token, &meta).await {
                 Err(PortalError::Refused { status, code, .. }) => {
                     assert_eq!(
                         (status, code.as_str()),
@@ -338,17 +403,28 @@ mod tests {
             }
         }
         assert!(
-            portal.order(FIRST_ORDER_ID).is_none(),
+            sandbox.state.order(FIRST_ORDER_ID).is_none(),
             "a refused order must not be stored"
         );
     }
 
     #[tokio::test]
     async fn malformed_json_gets_a_portal_error_body() {
-        let (client, _) = client().await;
+        let sandbox = start().await;
+        let token = sandbox
+            .sign_in("1000299353", &format!("openid {API_ORDER_SCOPE}"))
+            .await
+            .expect("sign in")
+            .access_token;
         let response = reqwest::Client::new()
-            .post(client.base_url().join("api/gusmev/order").expect("url"))
-            .bearer_auth("t")
+            .post(
+                sandbox
+                    .portal
+                    .base_url()
+                    .join("api/gusmev/order")
+                    .expect("url"),
+            )
+            .bearer_auth(token)
             .header("content-type", "application/json")
             .body("{not json")
             .send()

@@ -44,15 +44,14 @@ impl Application {
             .context("cannot open the database or run its migrations")?;
 
         let sandbox = if settings.sandbox {
-            let (addr, portal, task) =
-                sandbox::spawn(settings.sandbox_addr)
-                    .await
-                    .with_context(|| {
-                        format!(
-                            "cannot start the sandbox portal on {}",
-                            settings.sandbox_addr
-                        )
-                    })?;
+            let (addr, portal, task) = sandbox::spawn(settings.sandbox_addr, clock.clone())
+                .await
+                .with_context(|| {
+                format!(
+                    "cannot start the sandbox portal on {}",
+                    settings.sandbox_addr
+                )
+            })?;
             tracing::info!(%addr, "sandbox portal listening");
             Some((addr, portal, task))
         } else {
