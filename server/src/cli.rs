@@ -70,7 +70,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::SandboxPortal { addr } => {
-            let (bound, _portal, task) = sandbox::spawn(addr, Arc::new(SystemClock)).await?;
+            let (bound, _portal, task) =
+                sandbox::spawn(addr, Arc::new(SystemClock), settings.sandbox_step()).await?;
             println!("okno sandbox portal listening on http://{bound}");
             tokio::select! {
                 () = shutdown_signal() => {},

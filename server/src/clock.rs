@@ -24,3 +24,29 @@ pub type SharedClock = Arc<dyn Clock>;
 pub fn unix_millis(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
+
+/// A clock that stands still until moved: for tests of expiry, schedules and windows.
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(at: OffsetDateTime) -> Self {
+        ManualClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

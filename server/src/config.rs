@@ -32,6 +32,9 @@ pub struct Settings {
     pub sandbox: bool,
     /// Address of the in-process sandbox portal; port 0 picks a free one.
     pub sandbox_addr: SocketAddr,
+    /// Seconds between the scheduled status changes of a pushed sandbox order
+    /// (17 → 21 → 2 → 6 → 3); tests set it short.
+    pub sandbox_step_seconds: u64,
     /// Portal base URL for test keys. Default: the in-process sandbox portal.
     pub test_portal_url: Option<Url>,
     /// Portal base URL for live keys (e.g. the real EPGU host). Unset: live keys are refused.
@@ -67,6 +70,7 @@ impl Default for Settings {
             database_url: None,
             sandbox: true,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sandbox_step_seconds: 20,
             test_portal_url: None,
             live_portal_url: None,
             portal_timeout_ms: 10_000,
@@ -111,6 +115,11 @@ impl Settings {
                 self.data_dir.join("okno.db").display()
             ),
         }
+    }
+
+    /// The time between scheduled sandbox status changes.
+    pub fn sandbox_step(&self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.sandbox_step_seconds).unwrap_or(i64::MAX))
     }
 
     /// okno's public base URL, without a trailing slash.

@@ -8,7 +8,10 @@ use app::{catalog::ServiceSummary, error::AppError, partner::Mode};
 use reqwest::StatusCode;
 use url::Url;
 
-use wire::{DictionaryRequest, DictionaryResponse, OrderCreated, OrderMeta, PortalErrorBody};
+use wire::{
+    DictionaryRequest, DictionaryResponse, Order, OrderCreated, OrderDetailsEnvelope, OrderMeta,
+    PortalErrorBody, PushMeta, StatusPage,
+};
 
 /// The dictionary through which the portal publishes the services okno can offer.
 pub const SERVICE_CATALOG_DICTIONARY: &str = "EPGU_SERVICES";
@@ -135,6 +138,123 @@ impl PortalClient {
             .send()
             .await?;
         Ok(decode::<OrderCreated>(response).await?.order_id)
+    }
+}
+
+impl PortalClient {
+    /// Pushes a flat zip with `req.xml` (`POST /api/gusmev/push`), into `meta.order_id`'s draft
+    /// or a new order.
+    pub async fn push(
+        &self,
+        token: &str,
+        meta: &PushMeta,
+        archive: Vec<u8>,
+    ) -> Result<u64, PortalError> {
+        let meta =
+            serde_json::to_string(meta).map_err(|e| PortalError::Malformed(e.to_string()))?;
+        let file = reqwest::multipart::Part::bytes(archive)
+            .file_name("archive.zip")
+            .mime_str("application/zip")
+            .map_err(|e| PortalError::Malformed(e.to_string()))?;
+        let form = reqwest::multipart::Form::new()
+            .text("meta", meta)
+            .part("file", file);
+        let response = self
+            .http
+            .post(self.url("api/gusmev/push")?)
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        Ok(decode::<OrderCreated>(response).await?.order_id)
+    }
+
+    /// Sends one part of a chunked push; `Ok(true)` once the portal has the whole archive (200),
+    /// `Ok(false)` for an accepted intermediate part (206).
+    pub async fn push_chunk(
+        &self,
+        token: &str,
+        order_id: u64,
+        chunk: u32,
+        chunks: u32,
+        bytes: Vec<u8>,
+    ) -> Result<bool, PortalError> {
+        let file = reqwest::multipart::Part::bytes(bytes).file_name("archive.zip");
+        let form = reqwest::multipart::Form::new()
+            .text("orderId", order_id.to_string())
+            .text("chunk", chunk.to_string())
+            .text("chunks", chunks.to_string())
+            .part("file", file);
+        let url = self.url("api/gusmev/push/chunked")?;
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        let complete = response.status() == StatusCode::OK;
+        decode::<OrderCreated>(response).await?;
+        Ok(complete)
+    }
+
+    /// The order with its status history; `None` when the portal does not know it (204).
+    pub async fn order(&self, token: &str, order_id: u64) -> Result<Option<Order>, PortalError> {
+        let url = self.url(&format!("api/gusmev/order/{order_id}"))?;
+        let response = self.http.post(url).bearer_auth(token).send().await?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let envelope: OrderDetailsEnvelope = decode(response).await?;
+        serde_json::from_str(&envelope.order)
+            .map(Some)
+            .map_err(|e| PortalError::Malformed(e.to_string()))
+    }
+
+    /// Cancels an order, giving the portal the `reason` it demands.
+    pub async fn cancel(
+        &self,
+        token: &str,
+        order_id: u64,
+        reason: &str,
+    ) -> Result<(), PortalError> {
+        let mut url = self.url(&format!("api/gusmev/order/{order_id}/cancel"))?;
+        url.query_pairs_mut().append_pair("reason", reason);
+        let response = self.http.post(url).bearer_auth(token).send().await?;
+        decode::<serde_json::Value>(response).await.map(|_| ())
+    }
+
+    /// Orders updated after `updated_after` (`YYYY-MM-DDTHH:mm:ss.SSS`, Moscow time), one page.
+    pub async fn updated_after(
+        &self,
+        token: &str,
+        updated_after: &str,
+        page_num: u32,
+        page_size: u32,
+    ) -> Result<StatusPage, PortalError> {
+        let mut url = self.url("api/gusmev/order/getUpdatedAfter")?;
+        url.query_pairs_mut()
+            .append_pair("pageNum", &page_num.to_string())
+            .append_pair("pageSize", &page_size.to_string())
+            .append_pair("updatedAfter", updated_after);
+        decode(self.http.get(url).bearer_auth(token).send().await?).await
+    }
+
+    /// Current statuses of the given orders, one page.
+    pub async fn orders_status(
+        &self,
+        token: &str,
+        order_ids: &[u64],
+        page_num: u32,
+        page_size: u32,
+    ) -> Result<StatusPage, PortalError> {
+        let ids: Vec<String> = order_ids.iter().map(u64::to_string).collect();
+        let mut url = self.url("api/gusmev/order/getOrdersStatus")?;
+        url.query_pairs_mut()
+            .append_pair("orderIds", &ids.join(","))
+            .append_pair("pageNum", &page_num.to_string())
+            .append_pair("pageSize", &page_size.to_string());
+        decode(self.http.get(url).bearer_auth(token).send().await?).await
     }
 }
 

@@ -1,65 +1,53 @@
-//! The sandbox portal: a real HTTP service answering in the EPGU API's shapes, for test mode.
+//! The sandbox portal: a real HTTP service answering in the EPGU API's shapes, for test mode,
+//! with the sandbox ESIA on the same host, scheduled status progression and fault injection.
 
 pub mod catalog;
 pub mod citizens;
+mod control;
+mod dictionary;
 pub mod esia;
+mod limits;
+pub mod orders;
+mod orders_api;
 
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use axum::{
     Json, Router,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    middleware,
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{get, post},
 };
+use time::Duration;
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::{
-    clock::SharedClock,
-    portal::{
-        SERVICE_CATALOG_DICTIONARY,
-        wire::{
-            DictionaryAttribute, DictionaryItem, DictionaryRequest, DictionaryResponse,
-            DictionaryStatus, OrderCreated, OrderMeta, PortalErrorBody,
-        },
-    },
-};
+use crate::{clock::SharedClock, portal::wire::PortalErrorBody};
+use control::Faults;
 use esia::{API_ORDER_SCOPE, EsiaEmulator};
+use limits::SystemLimit;
+use orders::{MAX_ARCHIVE_BYTES, OrderBook, SandboxOrder};
 
-/// First order id the sandbox hands out (the portal's ids are plain integers of this size).
-const FIRST_ORDER_ID: u64 = 52_353_456;
-const MAX_PAGE_SIZE: u32 = 1_000;
-
-/// An order as the sandbox keeps it.
-#[derive(Debug, Clone)]
-pub struct SandboxOrder {
-    pub meta: OrderMeta,
-    /// The ESIA oid of the citizen who created it.
-    pub citizen: String,
-    /// Portal status id; 0 is "Черновик заявления" until the order is pushed.
-    pub status_id: u32,
-}
-
-#[derive(Default)]
-struct Orders {
-    next_id: u64,
-    by_id: HashMap<u64, SandboxOrder>,
-}
-
-/// The sandbox portal's state: its orders and the sandbox ESIA that issues its tokens.
+/// The sandbox portal's state, shared by its handlers.
 #[derive(Clone)]
 pub struct SandboxPortal {
-    orders: Arc<Mutex<Orders>>,
+    orders: Arc<Mutex<OrderBook>>,
     esia: EsiaEmulator,
+    faults: Arc<Mutex<Faults>>,
+    limit: Arc<Mutex<SystemLimit>>,
+    /// Chunked pushes in progress, by order id.
+    uploads: Arc<Mutex<HashMap<u64, orders_api::ChunkedUpload>>>,
+    clock: SharedClock,
 }
 
 /// An error in the portal's format: HTTP status plus `{"code","message"}`.
-struct PortalRefusal(StatusCode, &'static str, String);
+#[derive(Debug)]
+pub struct PortalRefusal(StatusCode, &'static str, String);
 
 impl IntoResponse for PortalRefusal {
     fn into_response(self) -> Response {
@@ -85,22 +73,69 @@ impl From<JsonRejection> for PortalRefusal {
     }
 }
 
+/// Locks shared test state; a poisoned lock only means another request panicked mid-update.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl SandboxPortal {
-    pub fn new(base_url: String, clock: SharedClock) -> Self {
+    /// `step` is the time between scheduled status changes of a pushed order.
+    pub fn new(base_url: String, clock: SharedClock, step: Duration) -> Self {
         SandboxPortal {
-            orders: Arc::default(),
-            esia: EsiaEmulator::new(base_url, clock),
+            orders: Arc::new(Mutex::new(OrderBook::new(step))),
+            esia: EsiaEmulator::new(base_url, clock.clone()),
+            faults: Arc::default(),
+            limit: Arc::default(),
+            uploads: Arc::default(),
+            clock,
         }
     }
 
-    /// The EPGU API and, on the same host, the sandbox ESIA.
+    /// The EPGU API (with fault injection and the per-system limit), the sandbox's control
+    /// API, and on the same host the sandbox ESIA.
     pub fn router(self) -> Router {
         let esia = self.esia.clone().router();
+        let api = Router::new()
+            .route(
+                "/api/nsi/v1/dictionary/{code}",
+                post(dictionary::dictionary),
+            )
+            .route("/api/gusmev/order", post(orders_api::create_order))
+            .route("/api/gusmev/push", post(orders_api::push))
+            .route("/api/gusmev/push/chunked", post(orders_api::push_chunked))
+            .route(
+                "/api/gusmev/order/getUpdatedAfter",
+                get(orders_api::updated_after),
+            )
+            .route(
+                "/api/gusmev/order/getOrdersStatus",
+                get(orders_api::orders_status),
+            )
+            .route("/api/gusmev/order/{order_id}", post(orders_api::details))
+            .route(
+                "/api/gusmev/order/{order_id}/cancel",
+                post(orders_api::cancel),
+            )
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                control::inject_faults,
+            ))
+            // Room for a whole archive plus the multipart envelope.
+            .layer(DefaultBodyLimit::max(MAX_ARCHIVE_BYTES + 1_000_000));
         Router::new()
-            .route("/api/nsi/v1/dictionary/{code}", post(dictionary))
-            .route("/api/gusmev/order", post(create_order))
+            .merge(api)
+            .merge(control::router())
             .with_state(self)
             .merge(esia)
+    }
+
+    /// An order, if the sandbox has it (after applying the statuses that are due).
+    pub fn order(&self, id: u64) -> Option<SandboxOrder> {
+        let mut orders = lock(&self.orders);
+        orders.advance(self.clock.now());
+        orders.get(id).cloned()
     }
 
     /// The citizen behind a bearer token allowed to use the orders API, or the portal's refusal.
@@ -131,12 +166,8 @@ impl SandboxPortal {
                 format!("Маркер не содержит разрешения {API_ORDER_SCOPE}"),
             ));
         }
+        lock(&self.limit).admit(&claims.client_id, self.clock.now())?;
         Ok(claims.sbj_id)
-    }
-
-    /// An order, if the sandbox has it.
-    pub fn order(&self, id: u64) -> Option<SandboxOrder> {
-        self.orders.lock().ok()?.by_id.get(&id).cloned()
     }
 }
 
@@ -144,10 +175,11 @@ impl SandboxPortal {
 pub async fn spawn(
     addr: SocketAddr,
     clock: SharedClock,
+    step: Duration,
 ) -> std::io::Result<(SocketAddr, SandboxPortal, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let portal = SandboxPortal::new(format!("http://{bound}"), clock);
+    let portal = SandboxPortal::new(format!("http://{bound}"), clock, step);
     let router = portal.clone().router();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
@@ -157,110 +189,8 @@ pub async fn spawn(
     Ok((bound, portal, task))
 }
 
-async fn dictionary(
-    Path(code): Path<String>,
-    body: Result<Json<DictionaryRequest>, JsonRejection>,
-) -> Result<Json<DictionaryResponse>, PortalRefusal> {
-    let Json(request) = body?;
-    if code != SERVICE_CATALOG_DICTIONARY {
-        return Err(PortalRefusal(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("Справочник {code} не найден"),
-        ));
-    }
-    if request.page_num == 0 || request.page_size == 0 || request.page_size > MAX_PAGE_SIZE {
-        return Err(PortalRefusal(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("pageNum starts at 1; pageSize is 1..={MAX_PAGE_SIZE}"),
-        ));
-    }
-    let skip = (request.page_num as usize - 1).saturating_mul(request.page_size as usize);
-    let items = catalog::SERVICES
-        .iter()
-        .skip(skip)
-        .take(request.page_size as usize)
-        .map(|service| DictionaryItem {
-            value: service.code.to_owned(),
-            parent_value: None,
-            title: service.title.to_owned(),
-            is_leaf: true,
-            children: Vec::new(),
-            attributes: vec![DictionaryAttribute {
-                name: "agency".to_owned(),
-                kind: "STRING".to_owned(),
-                value: service.agency.to_owned(),
-            }],
-        })
-        .collect();
-    Ok(Json(DictionaryResponse {
-        error: DictionaryStatus {
-            code: 0,
-            message: "operation completed".to_owned(),
-        },
-        field_errors: Vec::new(),
-        total: catalog::SERVICES.len() as u64,
-        items,
-    }))
-}
-
-/// A region is an 11-digit OKATO code; like the real portal, the 2-digit form is accepted too.
-fn valid_region(region: &str) -> bool {
-    matches!(region.len(), 2 | 11) && region.bytes().all(|b| b.is_ascii_digit())
-}
-
-async fn create_order(
-    State(portal): State<SandboxPortal>,
-    headers: HeaderMap,
-    body: Result<Json<OrderMeta>, JsonRejection>,
-) -> Result<Json<OrderCreated>, PortalRefusal> {
-    let citizen = portal.citizen(&headers)?;
-    let Json(meta) = body?;
-    if !valid_region(&meta.region) {
-        return Err(PortalRefusal(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "region: код ОКАТО из 11 цифр".to_owned(),
-        ));
-    }
-    if catalog::find(&meta.service_code).is_none() {
-        return Err(PortalRefusal(
-            StatusCode::NOT_FOUND,
-            "service_not_found",
-            format!("Услуга {} не найдена", meta.service_code),
-        ));
-    }
-    if meta.target_code != format!("-{}", meta.service_code) {
-        return Err(PortalRefusal(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!(
-                "targetCode {} не относится к услуге {}",
-                meta.target_code, meta.service_code
-            ),
-        ));
-    }
-    let mut orders = portal.orders.lock().map_err(|_| {
-        PortalRefusal(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            String::new(),
-        )
-    })?;
-    let order_id = FIRST_ORDER_ID + orders.next_id;
-    orders.next_id += 1;
-    orders.by_id.insert(
-        order_id,
-        SandboxOrder {
-            meta,
-            citizen,
-            status_id: 0,
-        },
-    );
-    Ok(Json(OrderCreated { order_id }))
-}
-
+#[cfg(test)]
+mod contract_tests;
 #[cfg(test)]
 pub mod test_flow;
 
@@ -270,6 +200,8 @@ mod tests {
 
     use super::*;
     use crate::portal::PortalError;
+    use crate::portal::{SERVICE_CATALOG_DICTIONARY, wire::OrderMeta};
+    use orders::FIRST_ORDER_ID;
     use test_flow::{Sandbox, start};
 
     fn meta(code: &str, target: &str) -> OrderMeta {
@@ -325,7 +257,7 @@ mod tests {
         assert_eq!(id, FIRST_ORDER_ID);
         let stored = sandbox.state.order(id).expect("stored");
         assert_eq!(
-            (stored.status_id, stored.citizen.as_str()),
+            (stored.status_id(), stored.citizen.as_str()),
             (0, "1000299353")
         );
         let next = sandbox

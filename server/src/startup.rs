@@ -44,9 +44,13 @@ impl Application {
             .context("cannot open the database or run its migrations")?;
 
         let sandbox = if settings.sandbox {
-            let (addr, portal, task) = sandbox::spawn(settings.sandbox_addr, clock.clone())
-                .await
-                .with_context(|| {
+            let (addr, portal, task) = sandbox::spawn(
+                settings.sandbox_addr,
+                clock.clone(),
+                settings.sandbox_step(),
+            )
+            .await
+            .with_context(|| {
                 format!(
                     "cannot start the sandbox portal on {}",
                     settings.sandbox_addr

@@ -77,3 +77,75 @@ pub struct PortalErrorBody {
     pub code: String,
     pub message: String,
 }
+
+/// A push's `meta`: the order's meta, plus the draft to push into when there is one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMeta {
+    #[serde(flatten)]
+    pub meta: OrderMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<u64>,
+}
+
+/// `POST /api/gusmev/order/{orderId}`: the order travels as an escaped JSON string.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetailsEnvelope {
+    pub code: String,
+    pub message: Option<String>,
+    pub message_id: String,
+    pub order: String,
+}
+
+/// The fields of the portal's order object okno reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: u64,
+    pub order_status_id: u32,
+    pub order_status_name: String,
+    pub closed: bool,
+    pub has_result: bool,
+    pub eservice_id: String,
+    pub service_target_id: String,
+    pub updated: String,
+    pub statuses: Vec<OrderStatusEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderStatusEntry {
+    pub id: u64,
+    pub status_id: u32,
+    pub title: String,
+    pub date: String,
+    pub final_status: bool,
+    pub comment: String,
+}
+
+/// A page of `getUpdatedAfter` / `getOrdersStatus`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusPage {
+    pub count: usize,
+    pub total_count: usize,
+    pub content: Vec<OrderSearchResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSearchResult {
+    pub order_id: u64,
+    /// `FOUND` or `NOT_FOUND`.
+    pub order_search_status: String,
+    pub status: Option<OrderStatusSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderStatusSummary {
+    pub status_id: u32,
+    pub status_name: String,
+    pub updated: String,
+}

@@ -224,31 +224,14 @@ fn random_id() -> String {
 mod tests {
     //! The whole ESIA code flow over HTTP, and every refusal with its ESIA code.
 
-    use std::sync::Mutex as StdMutex;
-
     use time::OffsetDateTime;
 
     use super::*;
     use crate::{
-        clock::Clock,
+        clock::{Clock, ManualClock},
         esia::client::{EsiaClientError, Pkce},
         sandbox::test_flow::{REDIRECT_URI, Step, hidden_value, start, start_with_clock},
     };
-
-    /// A clock tests move by hand.
-    struct ManualClock(StdMutex<OffsetDateTime>);
-
-    impl Clock for ManualClock {
-        fn now(&self) -> OffsetDateTime {
-            *self.0.lock().expect("clock")
-        }
-    }
-
-    impl ManualClock {
-        fn advance(&self, by: Duration) {
-            *self.0.lock().expect("clock") += by;
-        }
-    }
 
     fn refused(result: Result<impl std::fmt::Debug, EsiaClientError>) -> String {
         match result {
@@ -352,9 +335,9 @@ mod tests {
 
     #[tokio::test]
     async fn codes_are_short_lived() {
-        let clock = Arc::new(ManualClock(StdMutex::new(
+        let clock = Arc::new(ManualClock::new(
             OffsetDateTime::UNIX_EPOCH + Duration::days(20_000),
-        )));
+        ));
         let sandbox = start_with_clock(clock.clone()).await;
         let (code, pkce) = sandbox
             .authorize("1000299353", "openid")
@@ -370,9 +353,9 @@ mod tests {
 
     #[tokio::test]
     async fn access_tokens_expire_by_the_sandbox_clock() {
-        let clock = Arc::new(ManualClock(StdMutex::new(
+        let clock = Arc::new(ManualClock::new(
             OffsetDateTime::UNIX_EPOCH + Duration::days(20_000),
-        )));
+        ));
         let sandbox = start_with_clock(clock.clone()).await;
         let tokens = sandbox
             .sign_in("1000299353", "openid fullname")

@@ -15,6 +15,9 @@ use crate::{
     portal::PortalClient,
 };
 
+/// Time between scheduled status changes in tests.
+pub const STEP: time::Duration = time::Duration::seconds(30);
+
 pub const REDIRECT_URI: &str = "http://okno.test/esia/callback";
 
 pub struct Sandbox {
@@ -31,7 +34,7 @@ pub async fn start() -> Sandbox {
 }
 
 pub async fn start_with_clock(clock: SharedClock) -> Sandbox {
-    let (addr, state, _task) = spawn(SocketAddr::from(([127, 0, 0, 1], 0)), clock.clone())
+    let (addr, state, _task) = spawn(SocketAddr::from(([127, 0, 0, 1], 0)), clock.clone(), STEP)
         .await
         .expect("spawn");
     let base = Url::parse(&format!("http://{addr}/")).expect("url");

@@ -1,0 +1,67 @@
+//! `POST /api/nsi/v1/dictionary/{code}`: the portal's dictionaries; the sandbox publishes its
+//! service catalog as one.
+
+use axum::{
+    Json,
+    extract::{Path, rejection::JsonRejection},
+    http::StatusCode,
+};
+
+use super::{PortalRefusal, catalog};
+use crate::portal::{
+    SERVICE_CATALOG_DICTIONARY,
+    wire::{
+        DictionaryAttribute, DictionaryItem, DictionaryRequest, DictionaryResponse,
+        DictionaryStatus,
+    },
+};
+
+const MAX_PAGE_SIZE: u32 = 1_000;
+
+pub async fn dictionary(
+    Path(code): Path<String>,
+    body: Result<Json<DictionaryRequest>, JsonRejection>,
+) -> Result<Json<DictionaryResponse>, PortalRefusal> {
+    let Json(request) = body?;
+    if code != SERVICE_CATALOG_DICTIONARY {
+        return Err(PortalRefusal(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Справочник {code} не найден"),
+        ));
+    }
+    if request.page_num == 0 || request.page_size == 0 || request.page_size > MAX_PAGE_SIZE {
+        return Err(PortalRefusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("pageNum starts at 1; pageSize is 1..={MAX_PAGE_SIZE}"),
+        ));
+    }
+    let skip = (request.page_num as usize - 1).saturating_mul(request.page_size as usize);
+    let items = catalog::SERVICES
+        .iter()
+        .skip(skip)
+        .take(request.page_size as usize)
+        .map(|service| DictionaryItem {
+            value: service.code.to_owned(),
+            parent_value: None,
+            title: service.title.to_owned(),
+            is_leaf: true,
+            children: Vec::new(),
+            attributes: vec![DictionaryAttribute {
+                name: "agency".to_owned(),
+                kind: "STRING".to_owned(),
+                value: service.agency.to_owned(),
+            }],
+        })
+        .collect();
+    Ok(Json(DictionaryResponse {
+        error: DictionaryStatus {
+            code: 0,
+            message: "operation completed".to_owned(),
+        },
+        field_errors: Vec::new(),
+        total: catalog::SERVICES.len() as u64,
+        items,
+    }))
+}
