@@ -2,7 +2,7 @@
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
-use crate::{catalog::CatalogPage, error::AppError};
+use crate::{catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -14,6 +14,12 @@ pub trait WidgetBackend: Send + Sync + 'static {
         publishable_key: &'a str,
         query: &'a str,
     ) -> BoxFuture<'a, Result<CatalogPage, AppError>>;
+
+    /// Test citizens, status triggers and injected faults, for a test key's sandbox page.
+    fn sandbox_overview<'a>(
+        &'a self,
+        publishable_key: &'a str,
+    ) -> BoxFuture<'a, Result<SandboxOverview, AppError>>;
 }
 
 /// Provided as Leptos context to every page render and server-function call.

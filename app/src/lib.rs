@@ -7,6 +7,7 @@ pub mod error;
 pub mod identifiers;
 pub mod pages;
 pub mod partner;
+pub mod sandbox_info;
 pub mod statuses;
 pub mod widget_api;
 

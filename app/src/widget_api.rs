@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{catalog::CatalogPage, error::AppError};
+use crate::{catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview};
 
 /// The partner's service catalog filtered by `query`.
 #[server(prefix = "/widget-api", endpoint = "catalog")]
@@ -12,4 +12,11 @@ pub async fn widget_catalog(
 ) -> Result<CatalogPage, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
     backend.catalog(&publishable_key, &query).await
+}
+
+/// What the sandbox page lists for a test key.
+#[server(prefix = "/widget-api", endpoint = "sandbox")]
+pub async fn load_sandbox_overview(publishable_key: String) -> Result<SandboxOverview, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend.sandbox_overview(&publishable_key).await
 }

@@ -1,6 +1,7 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
 pub mod health;
+pub mod sandbox_faults;
 pub mod state;
 pub mod widget_guard;
 
@@ -66,6 +67,10 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(health::router())
+        .route(
+            "/sandbox/{key}/faults",
+            axum::routing::post(sandbox_faults::set_faults),
+        )
         .route_service(
             "/embed.js",
             short_cache(ServeFile::new(format!("{site_root}/embed.js")).precompressed_br()),

@@ -3,7 +3,7 @@
 
 pub mod catalog;
 pub mod citizens;
-mod control;
+pub mod control;
 mod dictionary;
 pub mod esia;
 mod limits;

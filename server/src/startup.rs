@@ -13,7 +13,7 @@ use crate::{
     http::{self, AppState},
     partners::{Partners, origin::Origin},
     portal::{PortalClient, Portals},
-    sandbox::{self, SandboxPortal},
+    sandbox::{self, SandboxPortal, control::SandboxControl},
     storage,
     widget_backend::WidgetService,
 };
@@ -89,9 +89,20 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(bound)
             .build();
+        let sandbox_control = match &portals.test {
+            Some(portal) => Some(SandboxControl::new(
+                reqwest::Client::builder()
+                    .timeout(Duration::from_millis(settings.portal_timeout_ms))
+                    .build()?,
+                portal.base_url().clone(),
+            )),
+            None => None,
+        };
         let widget = Arc::new(WidgetService {
             partners: partners.clone(),
             portals: portals.clone(),
+            sandbox: sandbox_control,
+            sandbox_step_seconds: settings.sandbox_step_seconds,
         });
         let state = AppState {
             leptos,

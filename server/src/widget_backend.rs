@@ -6,13 +6,23 @@ use app::{
     backend::{BoxFuture, WidgetBackend},
     catalog::CatalogPage,
     error::AppError,
+    partner::Mode,
+    sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
 };
 
-use crate::{partners::Partners, portal::Portals};
+use crate::{
+    partners::Partners,
+    portal::Portals,
+    sandbox::{citizens, control::SandboxControl, orders::TRIGGERS},
+};
 
 pub struct WidgetService {
     pub partners: Arc<Partners>,
     pub portals: Arc<Portals>,
+    /// The test portal's control API, when test mode runs against a sandbox.
+    pub sandbox: Option<SandboxControl>,
+    /// Seconds between the sandbox's scheduled status changes.
+    pub sandbox_step_seconds: u64,
 }
 
 impl WidgetBackend for WidgetService {
@@ -36,5 +46,59 @@ impl WidgetBackend for WidgetService {
                     .collect(),
             })
         })
+    }
+
+    fn sandbox_overview<'a>(
+        &'a self,
+        publishable_key: &'a str,
+    ) -> BoxFuture<'a, Result<SandboxOverview, AppError>> {
+        Box::pin(async move {
+            let partner = self.partners.resolve(publishable_key).await?;
+            if partner.mode != Mode::Test {
+                return Err(AppError::SandboxNeedsTestKey);
+            }
+            let faults = match &self.sandbox {
+                Some(control) => control
+                    .faults()
+                    .await
+                    .inspect_err(|error| {
+                        tracing::warn!(%error, "sandbox control API did not answer");
+                    })
+                    .ok(),
+                None => None,
+            };
+            Ok(SandboxOverview {
+                citizens: citizens::CITIZENS.iter().map(card).collect(),
+                triggers: TRIGGERS
+                    .iter()
+                    .map(|(word, _, outcome)| PathTrigger {
+                        word: (*word).to_owned(),
+                        outcome: (*outcome).to_owned(),
+                    })
+                    .collect(),
+                step_seconds: self.sandbox_step_seconds,
+                faults,
+            })
+        })
+    }
+}
+
+fn card(citizen: &citizens::TestCitizen) -> TestCitizenCard {
+    TestCitizenCard {
+        oid: citizen.oid.to_owned(),
+        full_name: citizen.full_name(),
+        level: citizen.level.label_ru().to_owned(),
+        snils: citizen.snils.map(str::to_owned),
+        inn: citizen.inn.map(str::to_owned),
+        passport: citizen
+            .passport
+            .as_ref()
+            .map(|p| format!("{} {}", p.series, p.number)),
+        phone: citizen
+            .contacts
+            .iter()
+            .find(|c| c.kind == "MBT")
+            .map(|c| c.value.to_owned()),
+        purpose: citizen.purpose.to_owned(),
     }
 }

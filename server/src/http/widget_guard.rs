@@ -26,7 +26,8 @@ fn guarded(path: &str) -> Option<Guarded<'_>> {
         return rest.split('/').next().map(Guarded::Widget);
     }
     path.strip_prefix("/sandbox/")
-        .map(|rest| Guarded::Sandbox(rest.trim_end_matches('/')))
+        .and_then(|rest| rest.split('/').next())
+        .map(Guarded::Sandbox)
 }
 
 /// The `origin` query parameter the loader adds: the page that embeds the iframe.

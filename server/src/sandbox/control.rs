@@ -13,6 +13,8 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use app::sandbox_info::FaultState;
+
 use super::{PortalRefusal, SandboxPortal, lock};
 
 /// The faults currently injected into the sandbox's EPGU API.
@@ -25,23 +27,15 @@ pub struct Faults {
 }
 
 /// `PUT /sandbox-api/faults` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
     #[serde(default)]
-    latency_ms: u64,
-    #[serde(default)]
-    error_rate: f64,
-    #[serde(default)]
-    outage_seconds: u64,
-}
-
-/// What `GET /sandbox-api/faults` answers.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-pub struct FaultState {
     pub latency_ms: u64,
+    #[serde(default)]
     pub error_rate: f64,
-    pub outage_remaining_seconds: i64,
+    #[serde(default)]
+    pub outage_seconds: u64,
 }
 
 const MAX_LATENCY_MS: u64 = 60_000;
@@ -169,5 +163,48 @@ async fn set_status(
             "not_found",
             format!("Заявление {order_id} не найдено"),
         ))
+    }
+}
+
+/// The gateway's client for the sandbox's control API (the sandbox page's fault form uses it).
+#[derive(Clone, Debug)]
+pub struct SandboxControl {
+    http: reqwest::Client,
+    base: url::Url,
+}
+
+impl SandboxControl {
+    pub fn new(http: reqwest::Client, base: url::Url) -> Self {
+        SandboxControl { http, base }
+    }
+
+    fn faults_url(&self) -> Result<url::Url, crate::portal::PortalError> {
+        self.base
+            .join("sandbox-api/faults")
+            .map_err(|e| crate::portal::PortalError::Malformed(e.to_string()))
+    }
+
+    pub async fn faults(&self) -> Result<FaultState, crate::portal::PortalError> {
+        Ok(self
+            .http
+            .get(self.faults_url()?)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
+    pub async fn set_faults(
+        &self,
+        request: &FaultRequest,
+    ) -> Result<FaultState, crate::portal::PortalError> {
+        let response = self
+            .http
+            .put(self.faults_url()?)
+            .json(request)
+            .send()
+            .await?;
+        Ok(response.error_for_status()?.json().await?)
     }
 }

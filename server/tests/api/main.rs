@@ -6,4 +6,5 @@ mod helpers;
 
 mod health;
 mod postgres;
+mod sandbox_page;
 mod widget;

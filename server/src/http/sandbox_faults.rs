@@ -1,0 +1,55 @@
+//! `POST /sandbox/{key}/faults`: the sandbox page's fault form, forwarded to the sandbox portal's
+//! control API. Only okno's own pages may post it (the `Origin` must be okno's).
+
+use app::{components::error_notice::error_document, error::AppError};
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header::ORIGIN},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::AppState;
+use crate::sandbox::control::FaultRequest;
+
+#[derive(Debug, Deserialize)]
+pub struct FaultForm {
+    latency_ms: u64,
+    /// 0–100.
+    error_percent: u8,
+    outage_seconds: u64,
+}
+
+fn refuse(status: StatusCode, error: AppError) -> Response {
+    (status, Html(error_document(error))).into_response()
+}
+
+/// Runs after the widget guard, which has checked that `key` is an unrevoked test key.
+pub async fn set_faults(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<FaultForm>,
+) -> Response {
+    let same_origin =
+        headers.get(ORIGIN).and_then(|o| o.to_str().ok()) == Some(state.okno_origin.as_str());
+    if !same_origin {
+        return refuse(StatusCode::FORBIDDEN, AppError::OriginNotAllowed);
+    }
+    let Some(control) = &state.widget.sandbox else {
+        return refuse(StatusCode::BAD_GATEWAY, AppError::PortalUnavailable);
+    };
+    let request = FaultRequest {
+        latency_ms: form.latency_ms,
+        error_rate: f64::from(form.error_percent.min(100)) / 100.0,
+        outage_seconds: form.outage_seconds,
+    };
+    match control.set_faults(&request).await {
+        Ok(_) => Redirect::to(&format!("/sandbox/{key}#faults")).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "sandbox faults not set");
+            refuse(StatusCode::BAD_GATEWAY, AppError::PortalUnavailable)
+        }
+    }
+}
