@@ -8,6 +8,7 @@ pub mod identifiers;
 pub mod pages;
 pub mod partner;
 pub mod sandbox_info;
+pub mod services;
 pub mod statuses;
 pub mod widget_api;
 

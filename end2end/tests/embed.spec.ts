@@ -10,8 +10,8 @@ test('the partner page shows the catalog from the sandbox portal, resized and fi
   const frameElement = page.locator(`iframe[data-okno-frame="${key}"]`);
   await expect(frameElement).toHaveAttribute('title', 'Госуслуги');
   const widget = page.frameLocator(`iframe[data-okno-frame="${key}"]`);
-  await expect(widget.getByTestId('service')).toHaveCount(13);
-  await expect(widget.getByText('Доставка пенсии')).toBeVisible();
+  await expect(widget.getByTestId('service')).toHaveCount(15);
+  await expect(widget.getByText('Выбор способа доставки пенсии')).toBeVisible();
 
   // The widget says "ready" once hydrated, then reports its height; the loader applies it.
   await expect(frameElement).toHaveAttribute('data-okno-ready', '');
@@ -26,7 +26,7 @@ test('the partner page shows the catalog from the sandbox portal, resized and fi
   // The frame shrinks with its content.
   await expect.poll(async () => (await frameElement.boundingBox())?.height).toBeLessThan(contentHeight);
   await widget.getByTestId('catalog-filter').fill('');
-  await expect(widget.getByTestId('service')).toHaveCount(13);
+  await expect(widget.getByTestId('service')).toHaveCount(15);
 });
 
 test('a page on an origin outside the list gets the widget refused', async ({ page }) => {
@@ -73,7 +73,7 @@ test('without JavaScript the catalog is readable and the search form still works
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${OKNO_URL}/w/${key}/services`);
-  await expect(page.getByTestId('service')).toHaveCount(13);
+  await expect(page.getByTestId('service')).toHaveCount(15);
   await page.getByTestId('catalog-filter').fill('ЕГРН');
   await page.getByTestId('catalog-filter').press('Enter');
   await expect(page).toHaveURL(/q=%D0%95%D0%93%D0%A0%D0%9D/);

@@ -221,14 +221,14 @@ mod tests {
             .expect("page");
         assert_eq!(
             (page.total, page.items.len()),
-            (catalog::SERVICES.len() as u64, 5)
+            (catalog::all().len() as u64, 5)
         );
         assert_eq!(page.error.message, "operation completed");
         let all = client.services().await.expect("services");
-        assert_eq!(all.len(), catalog::SERVICES.len());
+        assert_eq!(all.len(), catalog::all().len());
         assert!(
             all.iter()
-                .any(|s| s.code == "10000000109" && s.agency == "СФР")
+                .any(|s| s.code == "10000000109" && s.agency == "Социальный фонд России")
         );
     }
 

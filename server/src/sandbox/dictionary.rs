@@ -38,21 +38,33 @@ pub async fn dictionary(
         ));
     }
     let skip = (request.page_num as usize - 1).saturating_mul(request.page_size as usize);
-    let items = catalog::SERVICES
+    let items = catalog::all()
         .iter()
         .skip(skip)
         .take(request.page_size as usize)
         .map(|service| DictionaryItem {
-            value: service.code.to_owned(),
+            value: service.code.clone(),
             parent_value: None,
-            title: service.title.to_owned(),
+            title: service.title.clone(),
             is_leaf: true,
             children: Vec::new(),
-            attributes: vec![DictionaryAttribute {
-                name: "agency".to_owned(),
+            attributes: [
+                ("agency", service.agency.short_name_ru().to_owned()),
+                ("summary", service.summary.clone()),
+                ("deadline", service.deadline.describe_ru()),
+                ("fee", service.fee.describe_ru()),
+                (
+                    "requiredLevel",
+                    service.required_level.label_ru().to_owned(),
+                ),
+            ]
+            .into_iter()
+            .map(|(name, value)| DictionaryAttribute {
+                name: name.to_owned(),
                 kind: "STRING".to_owned(),
-                value: service.agency.to_owned(),
-            }],
+                value,
+            })
+            .collect(),
         })
         .collect();
     Ok(Json(DictionaryResponse {
@@ -61,7 +73,7 @@ pub async fn dictionary(
             message: "operation completed".to_owned(),
         },
         field_errors: Vec::new(),
-        total: catalog::SERVICES.len() as u64,
+        total: catalog::all().len() as u64,
         items,
     }))
 }

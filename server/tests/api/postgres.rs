@@ -45,7 +45,7 @@ async fn the_widget_works_on_postgres() {
             .text()
             .await
             .expect("html")
-            .contains("Доставка пенсии")
+            .contains("доставки пенсии")
     );
     assert_eq!(app.get("/readyz").await.status(), 200);
     app.partners
