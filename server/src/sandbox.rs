@@ -118,6 +118,10 @@ impl SandboxPortal {
                 "/api/gusmev/order/{order_id}/cancel",
                 post(orders_api::cancel),
             )
+            .route(
+                "/api/storage/v2/files/{order_id}/{index}/download",
+                get(orders_api::download),
+            )
             .layer(middleware::from_fn_with_state(
                 self.clone(),
                 control::inject_faults,

@@ -177,7 +177,31 @@ async fn the_details_answer_has_the_real_envelope_with_the_order_as_an_escaped_s
         assert!(order.get(key).is_some(), "order object lacks {key}");
     }
     assert_eq!(order["orderAttachmentFiles"][0]["type"], "REQUEST");
-    assert_eq!(order["orderAttachmentFiles"][1]["type"], "ATTACHMENT");
+    let attachment = &order["orderAttachmentFiles"][1];
+    assert_eq!(
+        (attachment["type"].as_str(), attachment["mimeType"].as_str()),
+        (Some("ATTACHMENT"), Some("application/pdf"))
+    );
+    let link = attachment["link"]
+        .as_str()
+        .expect("link")
+        .trim_start_matches('/');
+    let file = sandbox
+        .http
+        .get(sandbox.base.join(link).expect("url"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.bytes().await.expect("bytes").as_ref(), b"%PDF-1.4");
+    let anonymous = sandbox
+        .http
+        .get(sandbox.base.join(link).expect("url"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert!(
         sandbox
             .portal

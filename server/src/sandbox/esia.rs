@@ -139,6 +139,8 @@ struct AuthRequest {
     scopes: Vec<String>,
     state: String,
     code_challenge: Option<String>,
+    /// The consent request (`permissions`): each permission's sysname with its purposes.
+    permissions: Vec<String>,
     started: OffsetDateTime,
 }
 
@@ -454,6 +456,42 @@ mod tests {
             sandbox.decide(&request_id, "1000299353", "allow").await,
             Step::Page(400, _)
         ));
+    }
+
+    #[tokio::test]
+    async fn the_consent_page_shows_the_requested_permissions_and_refuses_garbled_ones() {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        let sandbox = start().await;
+        let permissions = URL_SAFE_NO_PAD.encode(
+            r#"[{"sysname":"APIPGU","purposes":[{"sysname":"APIPGU"}],"actions":[{"sysname":"ALL_ACTIONS_TO_DATA"}]}]"#,
+        );
+        let pkce = Pkce::generate();
+        let url = sandbox
+            .esia
+            .authorization_url("openid", "p", REDIRECT_URI, &pkce, sandbox.clock.now())
+            .expect("url");
+        let Step::Page(200, page) = sandbox
+            .step(sandbox.http.get(format!("{url}&permissions={permissions}")))
+            .await
+        else {
+            panic!("sign-in page")
+        };
+        let request_id = hidden_value(&page, "request_id").expect("id");
+        let Step::Page(200, consent) = sandbox.choose(&request_id, "1000299353").await else {
+            panic!("consent")
+        };
+        assert!(
+            consent.contains("разрешение APIPGU, цели: APIPGU"),
+            "{consent}"
+        );
+
+        let Step::Redirect(back) = sandbox
+            .step(sandbox.http.get(format!("{url}&permissions=%21%21")))
+            .await
+        else {
+            panic!("redirect")
+        };
+        assert!(redirect_error(&back).starts_with("ESIA-007003"));
     }
 
     #[tokio::test]

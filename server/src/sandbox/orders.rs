@@ -98,7 +98,7 @@ pub struct StatusEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArchiveFile {
     pub name: String,
-    pub size: u64,
+    pub content: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -132,7 +132,7 @@ impl SandboxOrder {
 /// Why an archive is refused, with the portal's processing code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("INVALID_FILES_STRUCTURE: архив больше {MAX_ARCHIVE_BYTES} байт")]
+    #[error("INVALID_FILES_STRUCTURE: архив слишком велик")]
     TooLarge,
     #[error("INVALID_FILES_STRUCTURE: файл не является zip-архивом")]
     NotZip,
@@ -147,8 +147,11 @@ pub enum ArchiveError {
 }
 
 /// Checks a pushed archive: a flat zip with `req.xml`. Returns its files and the request text.
-pub fn read_archive(bytes: &[u8]) -> Result<(Vec<ArchiveFile>, String), ArchiveError> {
-    if bytes.len() > MAX_ARCHIVE_BYTES {
+pub fn read_archive(
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<(Vec<ArchiveFile>, String), ArchiveError> {
+    if bytes.len() > max_bytes {
         return Err(ArchiveError::TooLarge);
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ArchiveError::NotZip)?;
@@ -172,19 +175,17 @@ pub fn read_archive(bytes: &[u8]) -> Result<(Vec<ArchiveFile>, String), ArchiveE
         if unpacked > MAX_UNPACKED_BYTES {
             return Err(ArchiveError::Unreadable);
         }
+        let mut content = Vec::new();
+        entry
+            .by_ref()
+            .take(MAX_UNPACKED_BYTES)
+            .read_to_end(&mut content)
+            .map_err(|_| ArchiveError::Unreadable)?;
         if name == "req.xml" {
-            let mut text = String::new();
-            entry
-                .by_ref()
-                .take(MAX_UNPACKED_BYTES)
-                .read_to_string(&mut text)
-                .map_err(|_| ArchiveError::Unreadable)?;
-            request = Some(text);
+            request =
+                Some(String::from_utf8(content.clone()).map_err(|_| ArchiveError::Unreadable)?);
         }
-        files.push(ArchiveFile {
-            name,
-            size: entry.size(),
-        });
+        files.push(ArchiveFile { name, content });
     }
     let request = request.ok_or(ArchiveError::NoRequest)?;
     Ok((files, request))
@@ -426,24 +427,30 @@ mod tests {
     #[test]
     fn archives_must_be_flat_zips_with_req_xml() {
         let good = zip_of(&[("req.xml", "<req/>".as_bytes()), ("attach.pdf", b"%PDF")]);
-        let (files, request) = read_archive(&good).expect("valid");
+        let (files, request) = read_archive(&good, MAX_ARCHIVE_BYTES).expect("valid");
         assert_eq!((files.len(), request.as_str()), (2, "<req/>"));
 
-        assert_eq!(read_archive(b"not a zip"), Err(ArchiveError::NotZip));
+        assert_eq!(
+            read_archive(b"not a zip", MAX_ARCHIVE_BYTES),
+            Err(ArchiveError::NotZip)
+        );
         let nested = zip_of(&[("req.xml", b"<req/>"), ("inner.zip", b"PK")]);
         assert!(matches!(
-            read_archive(&nested),
+            read_archive(&nested, MAX_ARCHIVE_BYTES),
             Err(ArchiveError::NotFlat(_))
         ));
         let folder = zip_of(&[("docs/req.xml", b"<req/>")]);
         assert!(matches!(
-            read_archive(&folder),
+            read_archive(&folder, MAX_ARCHIVE_BYTES),
             Err(ArchiveError::NotFlat(_))
         ));
         let no_request = zip_of(&[("attach.pdf", b"%PDF")]);
-        assert_eq!(read_archive(&no_request), Err(ArchiveError::NoRequest));
         assert_eq!(
-            read_archive(&vec![0; MAX_ARCHIVE_BYTES + 1]),
+            read_archive(&no_request, MAX_ARCHIVE_BYTES),
+            Err(ArchiveError::NoRequest)
+        );
+        assert_eq!(
+            read_archive(&vec![0; MAX_ARCHIVE_BYTES + 1], MAX_ARCHIVE_BYTES),
             Err(ArchiveError::TooLarge)
         );
     }

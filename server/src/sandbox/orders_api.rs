@@ -19,7 +19,7 @@ use time::{
 
 use super::{
     PortalRefusal, SandboxPortal, catalog, lock,
-    orders::{MAX_ARCHIVE_BYTES, SandboxOrder, read_archive},
+    orders::{ArchiveFile, MAX_ARCHIVE_BYTES, SandboxOrder, read_archive},
 };
 use crate::portal::wire::{OrderCreated, OrderMeta, PushMeta};
 
@@ -174,24 +174,13 @@ fn own_draft(portal: &SandboxPortal, citizen: &str, order_id: u64) -> Result<(),
     Ok(())
 }
 
-/// Checks the archive and moves the draft onto its scheduled path.
-fn accept_archive(
-    portal: &SandboxPortal,
-    order_id: u64,
+/// Reads a pushed archive, or the portal's refusal with the processing code.
+fn checked_archive(
     archive: &[u8],
     max: usize,
-) -> Result<(), PortalRefusal> {
-    if archive.len() > max {
-        return Err(refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "push_denied",
-            format!("INVALID_FILES_STRUCTURE: архив больше {max} байт"),
-        ));
-    }
-    let (files, request) = read_archive(archive)
-        .map_err(|e| refusal(StatusCode::BAD_REQUEST, "push_denied", e.to_string()))?;
-    lock(&portal.orders).push(order_id, files, &request, portal.clock.now());
-    Ok(())
+) -> Result<(Vec<ArchiveFile>, String), PortalRefusal> {
+    read_archive(archive, max)
+        .map_err(|e| refusal(StatusCode::BAD_REQUEST, "push_denied", e.to_string()))
 }
 
 /// `POST /api/gusmev/push`: multipart `meta` + `file` (a flat zip with `req.xml`).
@@ -208,8 +197,7 @@ pub async fn push(
         .get("file")
         .ok_or_else(|| refusal(StatusCode::BAD_REQUEST, "bad_request", "Нет поля file"))?;
     // Check the archive before anything is created: a refused push leaves nothing behind.
-    read_archive(archive)
-        .map_err(|e| refusal(StatusCode::BAD_REQUEST, "push_denied", e.to_string()))?;
+    let (files, request) = checked_archive(archive, MAX_ARCHIVE_BYTES)?;
     let order_id = match meta.order_id {
         Some(order_id) => {
             own_draft(&portal, &citizen, order_id)?;
@@ -217,7 +205,7 @@ pub async fn push(
         }
         None => create(&portal, &citizen, meta.meta)?,
     };
-    accept_archive(&portal, order_id, archive, MAX_ARCHIVE_BYTES)?;
+    lock(&portal.orders).push(order_id, files, &request, portal.clock.now());
     Ok(Json(OrderCreated { order_id }))
 }
 
@@ -329,7 +317,8 @@ pub async fn push_chunked(
             .map(|u| u.data)
             .unwrap_or_default()
     };
-    accept_archive(&portal, order_id, &assembled, MAX_CHUNKED_BYTES)?;
+    let (files, request) = checked_archive(&assembled, MAX_CHUNKED_BYTES)?;
+    lock(&portal.orders).push(order_id, files, &request, portal.clock.now());
     Ok(Json(OrderCreated { order_id }).into_response())
 }
 
@@ -347,6 +336,17 @@ fn own_order(
             "Заявление принадлежит другому пользователю",
         )),
         Some(order) => Ok(Some(order)),
+    }
+}
+
+fn mime_type(file_name: &str) -> &'static str {
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".xml") {
+        "application/xml"
+    } else if lower.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "application/octet-stream"
     }
 }
 
@@ -380,15 +380,11 @@ fn order_object(order: &SandboxOrder) -> Value {
             } else {
                 "ATTACHMENT"
             };
-            let mime = if file.name.ends_with(".xml") {
-                "application/xml"
-            } else {
-                "application/octet-stream"
-            };
+            let mime = mime_type(&file.name);
             json!({
                 "id": order.id * 100 + i as u64, "fileName": file.name, "mimeType": mime,
                 "link": format!("/api/storage/v2/files/{}/{}/download", order.id, i),
-                "hasDigitalSignature": false, "fileSize": file.size, "type": kind,
+                "hasDigitalSignature": false, "fileSize": file.content.len(), "type": kind,
             })
         })
         .collect();
@@ -582,4 +578,22 @@ pub async fn orders_status(
         )
         .collect();
     page(&query, items)
+}
+
+/// `GET /api/storage/v2/files/{objectId}/{objectType}/download`: a file of the citizen's order
+/// (the sandbox uses the order id and the file's position in the archive).
+pub async fn download(
+    State(portal): State<SandboxPortal>,
+    Path((order_id, index)): Path<(u64, usize)>,
+    headers: HeaderMap,
+) -> Result<Response, PortalRefusal> {
+    let citizen = portal.citizen(&headers)?;
+    let file = own_order(&portal, &citizen, order_id)?
+        .and_then(|order| order.files.into_iter().nth(index))
+        .ok_or_else(|| refusal(StatusCode::NOT_FOUND, "not_found", "Файл не найден"))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, mime_type(&file.name))],
+        file.content,
+    )
+        .into_response())
 }

@@ -129,6 +129,15 @@ impl Sandbox {
         let Step::Redirect(back) = self.decide(&request_id, oid, "allow").await else {
             panic!("no redirect")
         };
+        let returned_state = back
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned());
+        assert_eq!(
+            returned_state.as_deref(),
+            Some("state-1"),
+            "ESIA returns the request's state"
+        );
         let code = back
             .query_pairs()
             .find(|(k, _)| k == "code")

@@ -139,6 +139,11 @@ pub async fn authorize(
         }
         _ => return redirect_error(redirect_uri, errors::BAD_REQUEST, state),
     };
+    let permissions = match get("permissions").map(parse_permissions) {
+        None => Vec::new(),
+        Some(Some(permissions)) => permissions,
+        Some(None) => return redirect_error(redirect_uri, errors::BAD_REQUEST, state),
+    };
     let request_id = random_id();
     esia.lock().requests.insert(
         request_id.clone(),
@@ -148,10 +153,37 @@ pub async fn authorize(
             scopes,
             state: state.to_owned(),
             code_challenge,
+            permissions,
             started: esia.now(),
         },
     );
     Html(page("Вход", &chooser(&request_id))).into_response()
+}
+
+/// Reads `permissions` (base64url JSON: `[{"sysname", "purposes": [{"sysname"}], …}]`) into
+/// lines for the consent page; `None` when it is not in that shape.
+fn parse_permissions(encoded: &str) -> Option<Vec<String>> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let json = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&json).ok()?;
+    list.iter()
+        .map(|permission| {
+            let sysname = permission.get("sysname")?.as_str()?;
+            let purposes: Vec<&str> = permission
+                .get("purposes")
+                .and_then(|p| p.as_array())
+                .map(|p| {
+                    p.iter()
+                        .filter_map(|x| x.get("sysname")?.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(format!(
+                "разрешение {sysname}, цели: {}",
+                purposes.join(", ")
+            ))
+        })
+        .collect()
 }
 
 fn chooser(request_id: &str) -> String {
@@ -200,6 +232,12 @@ pub async fn login(State(esia): State<EsiaEmulator>, Form(form): Form<LoginForm>
             .find(|(known, _)| known == scope)
             .map_or(scope.as_str(), |(_, t)| t);
         items.push_str(&format!("<li>{}</li>", escape(text)));
+    }
+    for permission in &request.permissions {
+        items.push_str(&format!(
+            "<li data-testid=\"esia-permission\">{}</li>",
+            escape(permission)
+        ));
     }
     let body = format!(
         "<h1>Предоставление прав доступа</h1><p>Система {client} запрашивает доступ к данным \
