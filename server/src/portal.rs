@@ -139,9 +139,7 @@ impl PortalClient {
             .await?;
         Ok(decode::<OrderCreated>(response).await?.order_id)
     }
-}
 
-impl PortalClient {
     /// Pushes a flat zip with `req.xml` (`POST /api/gusmev/push`), into `meta.order_id`'s draft
     /// or a new order.
     pub async fn push(

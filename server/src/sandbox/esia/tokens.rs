@@ -175,21 +175,27 @@ fn issue(
     super::pages::check_timestamp(esia, timestamp)?;
     let now = esia.now();
 
-    let (oid, scopes) = match grant_type {
-        "authorization_code" => {
-            let code = required(form, "code")?;
-            let message = signed_string(
-                client_id,
-                scope,
-                scope_org,
-                timestamp,
-                state,
-                redirect_uri,
-                Some(code),
-            );
-            if !esia.signer.verify(&message, client_secret) {
-                return Err(errors::SECRET_WRONG);
-            }
+    // The signed string ends with the code for a code exchange, with nothing for a refresh.
+    let code = match grant_type {
+        "authorization_code" => Some(required(form, "code")?),
+        "refresh_token" => None,
+        _ => return Err(errors::BAD_REQUEST),
+    };
+    let message = signed_string(
+        client_id,
+        scope,
+        scope_org,
+        timestamp,
+        state,
+        redirect_uri,
+        code,
+    );
+    if !esia.signer.verify(&message, client_secret) {
+        return Err(errors::SECRET_WRONG);
+    }
+
+    let (oid, scopes) = match code {
+        Some(code) => {
             // Single use: the code is gone whatever happens next.
             let issued = esia
                 .lock()
@@ -211,20 +217,8 @@ fn issue(
             }
             (issued.oid, issued.request.scopes)
         }
-        "refresh_token" => {
+        None => {
             let refresh_token = required(form, "refresh_token")?;
-            let message = signed_string(
-                client_id,
-                scope,
-                scope_org,
-                timestamp,
-                state,
-                redirect_uri,
-                None,
-            );
-            if !esia.signer.verify(&message, client_secret) {
-                return Err(errors::SECRET_WRONG);
-            }
             // Rotated on every use: the old refresh token stops working.
             let grant = esia
                 .lock()
@@ -236,7 +230,6 @@ fn issue(
             }
             (grant.oid, grant.scopes)
         }
-        _ => return Err(errors::BAD_REQUEST),
     };
 
     let citizen = citizens::find(&oid).ok_or(errors::INVALID_GRANT)?;
