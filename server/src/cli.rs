@@ -6,9 +6,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    clock::SystemClock,
+    audit::{self, AuditEvent, AuditLog, Outcome},
+    clock::{SystemClock, unix_millis},
     config::Settings,
-    partners::Partners,
+    partners::{PartnerError, Partners},
     sandbox,
     startup::{Application, shutdown_signal},
     storage, telemetry,
@@ -40,6 +41,28 @@ pub enum Command {
     /// Manage partners.
     #[command(subcommand)]
     Partner(PartnerCommand),
+    /// Check and read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    Verify,
+    /// Print the records since a time, one JSON object per line.
+    Export {
+        /// RFC 3339 time, e.g. 2026-11-27T00:00:00Z; all records when absent.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +103,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Partner(command) => partner(settings, command).await,
+        Command::Audit(command) => audit(settings, command).await,
+    }
+}
+
+/// Who runs an operator command, as the audit log names them.
+fn operator() -> String {
+    format!(
+        "operator:cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    )
+}
+
+async fn audit(settings: Settings, command: AuditCommand) -> anyhow::Result<()> {
+    let storage = storage::connect(&settings.database_url())
+        .await
+        .context("cannot open the database or run its migrations")?;
+    match command {
+        AuditCommand::Verify => match audit::verify(&storage).await? {
+            Ok(checked) => {
+                println!("audit log intact: {checked} records");
+                Ok(())
+            }
+            Err(broken) => {
+                println!("audit log broken at {broken}");
+                std::process::exit(1);
+            }
+        },
+        AuditCommand::Export {
+            since,
+            format: ExportFormat::Jsonl,
+        } => {
+            let since = match since {
+                Some(text) => {
+                    let at = time::OffsetDateTime::parse(
+                        &text,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .with_context(|| format!("--since {text:?} is not an RFC 3339 time"))?;
+                    unix_millis(at)
+                }
+                None => i64::MIN,
+            };
+            let mut after = 0;
+            loop {
+                let page = storage.audit_page(after, 1_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                for record in page.iter().filter(|r| r.draft.at >= since) {
+                    println!("{}", serde_json::to_string(record)?);
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -99,14 +175,29 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
     let storage = storage::connect(&settings.database_url())
         .await
         .context("cannot open the database or run its migrations")?;
-    let partners = Partners::new(storage, Arc::new(SystemClock));
+    let partners = Partners::new(storage.clone(), Arc::new(SystemClock));
+    let (log, _writer) = AuditLog::start(storage, Arc::new(SystemClock));
+    // Each change is recorded, durably, before its result is printed.
+    let record = async |action: &str, target: String, outcome: Outcome| {
+        log.record(AuditEvent::new(operator(), action, target, outcome))
+            .await
+    };
+    let outcome_of = |error: Option<&PartnerError>| match error {
+        None => Outcome::Ok,
+        Some(error) => Outcome::Refused(error.code().to_owned()),
+    };
     match command {
         PartnerCommand::Create {
             name,
             origins,
             json,
         } => {
-            let created = partners.create(&name, &origins).await?;
+            let result = partners.create(&name, &origins).await;
+            let target = result
+                .as_ref()
+                .map_or_else(|_| name.clone(), |created| created.id.clone());
+            record("partner.create", target, outcome_of(result.as_ref().err())).await?;
+            let created = result?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&created)?);
             } else {
@@ -148,7 +239,14 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
             }
         }
         PartnerCommand::RevokeKey { key } => {
-            partners.revoke_key(&key).await?;
+            let result = partners.revoke_key(&key).await;
+            record(
+                "partner.revoke_key",
+                key.clone(),
+                outcome_of(result.as_ref().err()),
+            )
+            .await?;
+            result?;
             println!("revoked {key}");
         }
     }

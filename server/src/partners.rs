@@ -23,6 +23,18 @@ pub enum PartnerError {
     Storage(#[from] StorageError),
 }
 
+impl PartnerError {
+    /// The stable code the audit log and operators see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PartnerError::InvalidName => "invalid_name",
+            PartnerError::InvalidOrigin(_) => "invalid_origin",
+            PartnerError::NoSuchKey(_) => "key_unknown",
+            PartnerError::Storage(_) => "internal_error",
+        }
+    }
+}
+
 /// What `okno partner create` prints: the ids and keys a partner needs.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CreatedPartner {

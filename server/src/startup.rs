@@ -8,6 +8,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use url::Url;
 
 use crate::{
+    audit::AuditLog,
     clock::SharedClock,
     config::Settings,
     http::{self, AppState},
@@ -25,6 +26,7 @@ pub struct Application {
     base_url: String,
     state: AppState,
     sandbox: Option<(SandboxPortal, JoinHandle<()>)>,
+    audit_writer: JoinHandle<()>,
 }
 
 impl Application {
@@ -82,7 +84,7 @@ impl Application {
             live: settings.live_portal_url.clone().map(client).transpose()?,
         });
 
-        let partners = Arc::new(Partners::new(storage.clone(), clock));
+        let partners = Arc::new(Partners::new(storage.clone(), clock.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("okno")
             .site_root(settings.site_root.display().to_string())
@@ -104,12 +106,14 @@ impl Application {
             sandbox: sandbox_control,
             sandbox_step_seconds: settings.sandbox_step_seconds,
         });
+        let (audit, audit_writer) = AuditLog::start(storage.clone(), clock.clone());
         let state = AppState {
             leptos,
             partners,
             portals,
             widget,
             storage,
+            audit,
             okno_origin,
         };
         Ok(Application {
@@ -118,6 +122,7 @@ impl Application {
             base_url,
             state,
             sandbox: sandbox.map(|(_, portal, task)| (portal, task)),
+            audit_writer,
         })
     }
 
@@ -165,9 +170,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let result = axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        // Every handler has finished; once the last handle is gone the writer drains what is
+        // queued and ends. A handle kept elsewhere must not hold shutdown up for long.
+        drop(self.state);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.audit_writer).await;
         if let Some((_, task)) = self.sandbox {
             task.abort();
         }

@@ -5,6 +5,8 @@ mod sql;
 use std::{path::Path, str::FromStr, sync::Arc};
 
 use app::partner::Mode;
+
+use crate::audit::{AuditDraft, AuditRecord};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
@@ -76,6 +78,15 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Option<(PartnerRecord, PublishableKeyRecord)>, StorageError>;
     /// Marks a key revoked at `at`; false if there was no such unrevoked key.
     async fn revoke_publishable_key(&self, key: &str, at: i64) -> Result<bool, StorageError>;
+    /// Links drafts onto the end of the audit chain and stores them in one transaction that
+    /// excludes other appenders (other okno processes included).
+    async fn append_audit(&self, drafts: &[AuditDraft]) -> Result<Vec<AuditRecord>, StorageError>;
+    /// Up to `limit` audit records after `after_seq`, in order.
+    async fn audit_page(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StorageError>;
 }
 
 pub type SharedStorage = Arc<dyn Storage>;
@@ -134,6 +145,11 @@ pub mod tests {
     /// A PostgreSQL storage in a fresh schema, or `None` when no server answers. With
     /// `TEST_REQUIRE_POSTGRES=1` (CI) an unreachable server fails the test instead.
     pub async fn postgres() -> Option<SharedStorage> {
+        postgres_with_options().await.map(|(storage, _)| storage)
+    }
+
+    /// Like [`postgres`], with the options that reach the same schema directly.
+    pub async fn postgres_with_options() -> Option<(SharedStorage, PgConnectOptions)> {
         let url = std::env::var("TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
@@ -153,7 +169,10 @@ pub mod tests {
             .await
             .expect("create schema");
         let options = base.options([("search_path", schema.as_str())]);
-        Some(connect_postgres(options).await.expect("migrate"))
+        Some((
+            connect_postgres(options.clone()).await.expect("migrate"),
+            options,
+        ))
     }
 
     pub async fn sqlite() -> (SharedStorage, tempfile::TempDir) {

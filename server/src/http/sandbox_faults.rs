@@ -11,7 +11,10 @@ use axum::{
 use serde::Deserialize;
 
 use super::AppState;
-use crate::sandbox::control::FaultRequest;
+use crate::{
+    audit::{AuditEvent, Outcome},
+    sandbox::control::FaultRequest,
+};
 
 #[derive(Debug, Deserialize)]
 pub struct FaultForm {
@@ -45,7 +48,26 @@ pub async fn set_faults(
         error_rate: f64::from(form.error_percent.min(100)) / 100.0,
         outage_seconds: form.outage_seconds,
     };
-    match control.set_faults(&request).await {
+    let result = control.set_faults(&request).await;
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(_) => Outcome::Failed(AppError::PortalUnavailable.code().to_owned()),
+    };
+    let mut event = AuditEvent::new(
+        format!("partner-key:{key}"),
+        "sandbox.faults",
+        key.clone(),
+        outcome,
+    );
+    event.request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // A state change is answered only once its record is durable.
+    if state.audit.record(event).await.is_err() {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, AppError::Internal);
+    }
+    match result {
         Ok(_) => Redirect::to(&format!("/sandbox/{key}#faults")).into_response(),
         Err(error) => {
             tracing::warn!(%error, "sandbox faults not set");

@@ -6,7 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    partners::Partners, portal::Portals, storage::SharedStorage, widget_backend::WidgetService,
+    audit::AuditLog, partners::Partners, portal::Portals, storage::SharedStorage,
+    widget_backend::WidgetService,
 };
 
 #[derive(Clone)]
@@ -17,6 +18,7 @@ pub struct AppState {
     pub widget: Arc<WidgetService>,
     /// Only for readiness checks.
     pub storage: SharedStorage,
+    pub audit: AuditLog,
     /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
     pub okno_origin: String,
 }

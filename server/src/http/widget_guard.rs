@@ -1,5 +1,6 @@
-//! Guards `/w/{key}/…` and `/sandbox/{key}`: the key must be live-able, the embedding origin allowed,
-//! and every widget response carries `frame-ancestors` with exactly that partner's origins.
+//! Guards `/w/{key}/…` and `/sandbox/{key}`: the key must be known and unrevoked, the embedding
+//! origin allowed; every widget response carries `frame-ancestors` with exactly that partner's
+//! origins, and every opening is audited.
 
 use app::{
     components::error_notice::error_document,
@@ -14,7 +15,10 @@ use axum::{
 };
 
 use super::AppState;
-use crate::partners::{ResolvedPartner, origin::Origin};
+use crate::{
+    audit::{AuditEvent, Outcome},
+    partners::{ResolvedPartner, origin::Origin},
+};
 
 enum Guarded<'a> {
     Widget(&'a str),
@@ -38,21 +42,59 @@ fn parent_origin(request: &Request) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let Some(target) = guarded(&path) else {
         return next.run(request).await;
     };
-    let (key, is_sandbox) = match target {
-        Guarded::Widget(key) => (key, false),
-        Guarded::Sandbox(key) => (key, true),
+    let (key, action) = match target {
+        Guarded::Widget(key) => (key.to_owned(), "widget.open"),
+        Guarded::Sandbox(key) => (key.to_owned(), "sandbox.open"),
     };
-    let partner = match state.partners.resolve(key).await {
-        Ok(partner) => partner,
-        Err(error) => return refusal(error, None),
+    let mut event = AuditEvent::new("browser", action, key.clone(), Outcome::Ok);
+    event.request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    event.client_ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    // A change behind the guard (the sandbox's fault form) records itself, durably.
+    let is_page = request.method() == axum::http::Method::GET;
+    let response = match check(&state, &key, action == "sandbox.open", request).await {
+        Ok((request, policy)) => {
+            let mut response = next.run(request).await;
+            set_policy(&mut response, &policy);
+            response
+        }
+        Err((error, ancestors)) => {
+            event.outcome = Outcome::Refused(error.code().to_owned());
+            refusal(error, ancestors.as_deref())
+        }
     };
+    // Opening a page changes nothing: its record need not be durable before the answer.
+    if is_page || event.outcome != Outcome::Ok {
+        state.audit.record_later(event);
+    }
+    response
+}
+
+/// The checks; on success the request carries the partner, with the CSP for its response.
+async fn check(
+    state: &AppState,
+    key: &str,
+    is_sandbox: bool,
+    mut request: Request,
+) -> Result<(Request, String), (AppError, Option<String>)> {
+    let partner = state
+        .partners
+        .resolve(key)
+        .await
+        .map_err(|error| (error, None))?;
     if is_sandbox && partner.mode != Mode::Test {
-        return refusal(AppError::SandboxNeedsTestKey, None);
+        return Err((AppError::SandboxNeedsTestKey, None));
     }
     let ancestors = frame_ancestors(&partner, &state.okno_origin);
     let parent = match parent_origin(&request) {
@@ -63,7 +105,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             }
             _ => {
                 tracing::info!(partner = %partner.id, origin = %claimed, "embedding origin refused");
-                return refusal(AppError::OriginNotAllowed, Some(&ancestors));
+                return Err((AppError::OriginNotAllowed, Some(ancestors)));
             }
         },
     };
@@ -74,15 +116,13 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         parent_origin: parent,
         okno_origin: state.okno_origin.clone(),
     });
-    let mut response = next.run(request).await;
     // The sandbox page itself is okno's own and never framed; widget pages only by the partner.
     let policy = if is_sandbox {
         "frame-ancestors 'none'".to_owned()
     } else {
         ancestors
     };
-    set_policy(&mut response, &policy);
-    response
+    Ok((request, policy))
 }
 
 /// Whether `origin` may embed this partner's widget (okno's own origin only in test mode).

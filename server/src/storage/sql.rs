@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use sqlx::{Pool, Postgres, Sqlite};
 
 use super::{NewPartner, PartnerRecord, PublishableKeyRecord, Storage, StorageError, parse_mode};
+use crate::audit::{AuditDraft, AuditRecord, chain};
 
 /// Storage over a sqlx pool of either backend. Queries use `$n` placeholders, which both accept.
 pub struct SqlStorage<DB: sqlx::Database> {
@@ -19,6 +20,54 @@ impl<DB: sqlx::Database> SqlStorage<DB> {
 }
 
 type KeyRow = (String, String, String, i64, Option<i64>);
+
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+fn audit_record(row: AuditRow) -> AuditRecord {
+    let (
+        seq,
+        at,
+        actor,
+        action,
+        target,
+        outcome,
+        error_code,
+        request_id,
+        client_ip,
+        prev_hash,
+        hash,
+    ) = row;
+    AuditRecord {
+        seq,
+        draft: AuditDraft {
+            at,
+            actor,
+            action,
+            target,
+            outcome,
+            error_code,
+            request_id,
+            client_ip,
+        },
+        prev_hash,
+        hash,
+    }
+}
+
+const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, target, outcome, error_code, request_id, client_ip, prev_hash, hash";
 
 /// Groups flat rows into partners, keeping the partners' order.
 fn assemble(
@@ -59,8 +108,9 @@ fn assemble(
     Ok(records)
 }
 
+/// `$begin` opens a transaction that shuts out other writers; `$lock` (if any) runs next.
 macro_rules! impl_storage {
-    ($db:ty) => {
+    ($db:ty, $begin:expr, $lock:expr) => {
         #[async_trait::async_trait]
         impl Storage for SqlStorage<$db> {
             async fn ping(&self) -> Result<(), StorageError> {
@@ -171,9 +221,65 @@ macro_rules! impl_storage {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
+            async fn append_audit(&self, drafts: &[AuditDraft]) -> Result<Vec<AuditRecord>, StorageError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let lock: Option<&'static str> = $lock;
+                if let Some(lock) = lock {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                let last: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (mut seq, mut hash) = last.unwrap_or((0, chain::GENESIS.to_owned()));
+                let mut records = Vec::with_capacity(drafts.len());
+                for draft in drafts {
+                    let record = chain::link(seq, &hash, draft);
+                    sqlx::query(
+                        "INSERT INTO audit_log (seq, at, actor, action, target, outcome, error_code, \
+                         request_id, client_ip, prev_hash, hash) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(record.seq)
+                    .bind(record.draft.at)
+                    .bind(&record.draft.actor)
+                    .bind(&record.draft.action)
+                    .bind(&record.draft.target)
+                    .bind(&record.draft.outcome)
+                    .bind(&record.draft.error_code)
+                    .bind(&record.draft.request_id)
+                    .bind(&record.draft.client_ip)
+                    .bind(&record.prev_hash)
+                    .bind(&record.hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    seq = record.seq;
+                    hash.clone_from(&record.hash);
+                    records.push(record);
+                }
+                tx.commit().await?;
+                Ok(records)
+            }
+
+            async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
+                let query = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+                let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(audit_record).collect())
+            }
         }
     };
 }
 
-impl_storage!(Sqlite);
-impl_storage!(Postgres);
+// SQLite: BEGIN IMMEDIATE takes the write lock at once. PostgreSQL: a table lock that lets
+// readers through but serialises appenders, so two processes never extend the chain together.
+impl_storage!(Sqlite, "BEGIN IMMEDIATE", None);
+impl_storage!(
+    Postgres,
+    "BEGIN",
+    Some("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+);

@@ -12,6 +12,7 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub partners: Arc<Partners>,
+    pub storage: server::storage::SharedStorage,
     shutdown: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<std::io::Result<()>>>,
     _data: tempfile::TempDir,
@@ -41,6 +42,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("build");
     let base = app.base_url().to_owned();
     let partners = app.state().partners.clone();
+    let storage = app.state().storage.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -52,6 +54,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .expect("client"),
         partners,
+        storage,
         shutdown: Some(tx),
         server: Some(server),
         _data: data,

@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod audit;
+
 mod health;
 mod postgres;
 mod sandbox_page;
