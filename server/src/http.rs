@@ -1,5 +1,6 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
+pub mod error;
 pub mod health;
 pub mod sandbox_faults;
 pub mod state;
@@ -45,7 +46,8 @@ pub fn router(state: AppState) -> Router {
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
-    // okno's standard headers; widget pages are guarded; then a body cap and a deadline.
+    // okno's standard headers; the stack's own refusals become JSON errors; widget pages are
+    // guarded; then a body cap and a deadline.
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        .layer(middleware::from_fn(error::json_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));

@@ -67,6 +67,18 @@ async fn a_body_over_5_mib_is_refused_with_413() {
         .await
         .expect("send");
     assert_eq!(response.status(), 413);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_owned();
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "body_too_large");
+    assert_eq!(body["error"]["request_id"], request_id);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5 MiB"))
+    );
 }
 
 #[tokio::test]
