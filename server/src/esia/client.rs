@@ -175,7 +175,15 @@ impl EsiaClient {
             .map_err(|e| EsiaClientError::Transport(e.to_string()))?;
         let response = self.http.post(url).form(&form).send().await?;
         if response.status().is_success() {
-            return Ok(response.json().await?);
+            let tokens: Tokens = response.json().await?;
+            // The answer must be to this request: ESIA echoes the request's fresh state.
+            if tokens.state != state {
+                return Err(EsiaClientError::Refused {
+                    error: "state_mismatch".to_owned(),
+                    description: "ESIA answered with another request's state".to_owned(),
+                });
+            }
+            return Ok(tokens);
         }
         let error: TokenError = response.json().await?;
         Err(EsiaClientError::Refused {
