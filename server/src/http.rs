@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod health;
+pub mod same_origin;
 pub mod sandbox_faults;
 pub mod state;
 pub mod widget_guard;
@@ -47,7 +48,7 @@ pub fn router(state: AppState) -> Router {
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
     // okno's standard headers; the stack's own refusals become JSON errors; widget pages are
-    // guarded; then a body cap and a deadline.
+    // guarded and widget calls must come from okno's own pages; then a body cap and a deadline.
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(error::json_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin::only_from_okno))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
 

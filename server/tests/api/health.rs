@@ -61,6 +61,7 @@ async fn a_body_over_5_mib_is_refused_with_413() {
     let response = app
         .http
         .post(format!("{}/widget-api/catalog", app.base))
+        .header("origin", app.base.clone())
         .header("content-type", "application/x-www-form-urlencoded")
         .body(vec![b'a'; 5 * 1024 * 1024 + 1])
         .send()

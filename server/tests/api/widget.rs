@@ -137,6 +137,7 @@ async fn the_catalog_server_function_filters_and_rechecks_the_key() {
     let call = |key: String| {
         app.http
             .post(format!("{}/widget-api/catalog", app.base))
+            .header("origin", app.base.clone())
             .form(&[
                 ("publishable_key", key.as_str()),
                 ("query", "социальный фонд"),
@@ -224,5 +225,50 @@ async fn the_sandbox_page_shows_the_snippet_for_test_keys_only() {
             .await
             .expect("html")
             .contains("sandbox_needs_test_key")
+    );
+}
+
+#[tokio::test]
+async fn widget_calls_are_accepted_only_from_okno_pages() {
+    let app = spawn_app().await;
+    let key = app
+        .partner(&["https://shop.example"])
+        .await
+        .publishable_key_test;
+    let call = |headers: &[(&str, &str)]| {
+        let mut request = app
+            .http
+            .post(format!("{}/widget-api/catalog", app.base))
+            .form(&[("publishable_key", key.as_str()), ("query", "")]);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    for refused in [
+        vec![("origin", "https://shop.example")],
+        vec![("origin", "null")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![],
+    ] {
+        let response = call(&refused).await.expect("send");
+        assert_eq!(response.status(), 403, "{refused:?}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "origin_not_allowed", "{refused:?}");
+    }
+    let own = app.base.clone();
+    assert_eq!(
+        call(&[("origin", own.as_str())])
+            .await
+            .expect("send")
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(&[("sec-fetch-site", "same-origin")])
+            .await
+            .expect("send")
+            .status(),
+        200
     );
 }
