@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod health;
+pub mod page_security;
 pub mod same_origin;
 pub mod sandbox_faults;
 pub mod state;
@@ -15,7 +16,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
 };
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::{Layer, ServiceBuilder};
 use tower_http::{
@@ -38,7 +39,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let site_root = state.leptos.site_root.to_string();
     let backend: SharedBackend = state.widget.clone();
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        // Leptos' hydration scripts carry the nonce the strict CSP of this response names.
+        let nonce = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<page_security::CspNonce>().cloned());
+        if let Some(nonce) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     let render_app = {
         let options = state.leptos.clone();
         move || shell(options.clone())
@@ -47,8 +56,9 @@ pub fn router(state: AppState) -> Router {
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
-    // okno's standard headers; the stack's own refusals become JSON errors; widget pages are
-    // guarded and widget calls must come from okno's own pages; then a body cap and a deadline.
+    // okno's standard headers; the stack's own refusals become JSON errors; HTML gets the strict
+    // CSP with a fresh nonce; widget pages are guarded (adding their frame-ancestors) and widget
+    // calls must come from okno's own pages; then a body cap and a deadline.
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
@@ -65,6 +75,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(middleware::from_fn(error::json_refusals))
+        .layer(middleware::from_fn(page_security::strict_csp))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin::only_from_okno))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

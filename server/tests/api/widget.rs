@@ -272,3 +272,48 @@ async fn widget_calls_are_accepted_only_from_okno_pages() {
         200
     );
 }
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_whose_nonce_is_on_the_hydration_script() {
+    let app = spawn_app().await;
+    let key = app
+        .partner(&["https://shop.example"])
+        .await
+        .publishable_key_test;
+    let response = app.get(&format!("/w/{key}/services")).await;
+    let policies: Vec<String> = response
+        .headers()
+        .get_all("content-security-policy")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect();
+    assert_eq!(policies.len(), 2, "{policies:?}");
+    assert!(policies[0].starts_with("frame-ancestors "));
+    let strict = &policies[1];
+    assert!(
+        strict.contains("object-src 'none'") && strict.contains("base-uri 'none'"),
+        "{strict}"
+    );
+    let nonce = strict
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce");
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")),
+        "the hydration script carries it"
+    );
+    let again = app.get(&format!("/w/{key}/services")).await;
+    let second = again
+        .headers()
+        .get_all("content-security-policy")
+        .iter()
+        .nth(1)
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    assert_ne!(
+        second.as_deref(),
+        Some(strict.as_str()),
+        "a fresh nonce per response"
+    );
+}
