@@ -2,7 +2,10 @@
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
-use crate::{catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview};
+use crate::{
+    catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview,
+    services::ServiceDescription,
+};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -14,6 +17,13 @@ pub trait WidgetBackend: Send + Sync + 'static {
         publishable_key: &'a str,
         query: &'a str,
     ) -> BoxFuture<'a, Result<CatalogPage, AppError>>;
+
+    /// One service's description and form, for a partner's publishable key.
+    fn service<'a>(
+        &'a self,
+        publishable_key: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<ServiceDescription, AppError>>;
 
     /// Test citizens, status triggers and injected faults, for a test key's sandbox page.
     fn sandbox_overview<'a>(

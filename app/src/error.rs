@@ -20,6 +20,8 @@ pub enum AppError {
     OriginNotAllowed,
     #[error("the sandbox page needs a test key")]
     SandboxNeedsTestKey,
+    #[error("no such service")]
+    ServiceNotFound,
     #[error("the portal is not configured for this mode")]
     ModeNotConfigured,
     #[error("the portal did not answer")]
@@ -39,6 +41,7 @@ impl AppError {
             AppError::KeyRevoked => "key_revoked",
             AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::SandboxNeedsTestKey => "sandbox_needs_test_key",
+            AppError::ServiceNotFound => "service_not_found",
             AppError::ModeNotConfigured => "mode_not_configured",
             AppError::PortalUnavailable => "portal_unavailable",
             AppError::Internal => "internal_error",
@@ -59,6 +62,7 @@ impl AppError {
             AppError::SandboxNeedsTestKey => {
                 "Песочница работает только с тестовым ключом (pk_test_…)."
             }
+            AppError::ServiceNotFound => "Такой услуги нет в каталоге. Вернитесь к списку услуг.",
             AppError::ModeNotConfigured => {
                 "Подача заявлений через этот сайт пока не настроена. Попробуйте позже."
             }
@@ -85,6 +89,9 @@ impl AppError {
                 "This site may not show the Gosuslugi widget. Tell the site's owner."
             }
             AppError::SandboxNeedsTestKey => "The sandbox works with test keys (pk_test_…) only.",
+            AppError::ServiceNotFound => {
+                "There is no such service in the catalogue. Go back to the list."
+            }
             AppError::ModeNotConfigured => {
                 "Applications through this site are not set up yet. Try again later."
             }
@@ -132,6 +139,7 @@ mod tests {
             AppError::KeyRevoked,
             AppError::OriginNotAllowed,
             AppError::SandboxNeedsTestKey,
+            AppError::ServiceNotFound,
             AppError::ModeNotConfigured,
             AppError::PortalUnavailable,
             AppError::Internal,

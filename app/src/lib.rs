@@ -55,6 +55,11 @@ pub fn App() -> impl IntoView {
                     view=pages::widget_catalog::WidgetCatalog
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/w/:key/services/:code")
+                    view=pages::widget_service::WidgetService
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/sandbox/:key") view=pages::sandbox::Sandbox ssr=SsrMode::Async />
                 <Route path=StaticSegment("") view=pages::home::Home />
             </Routes>

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview};
+use crate::{
+    catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview,
+    services::ServiceDescription,
+};
 
 /// The partner's service catalog filtered by `query`.
 #[server(prefix = "/widget-api", endpoint = "catalog")]
@@ -19,4 +22,14 @@ pub async fn widget_catalog(
 pub async fn load_sandbox_overview(publishable_key: String) -> Result<SandboxOverview, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
     backend.sandbox_overview(&publishable_key).await
+}
+
+/// One service's description (what it gives, deadline, fee, account level, documents).
+#[server(prefix = "/widget-api", endpoint = "service")]
+pub async fn load_service(
+    publishable_key: String,
+    code: String,
+) -> Result<ServiceDescription, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend.service(&publishable_key, &code).await
 }

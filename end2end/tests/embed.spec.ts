@@ -100,3 +100,20 @@ test('unknown and revoked keys get a clear error page', async ({ page }) => {
   expect(response?.status()).toBe(403);
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'key_revoked');
 });
+
+test('a service opens its page inside the frame, which resizes, and the back link returns', async ({ page }) => {
+  await page.goto(`${PARTNER_URL}/shop?key=${key}`);
+  const frameElement = page.locator(`iframe[data-okno-frame="${key}"]`);
+  const widget = page.frameLocator(`iframe[data-okno-frame="${key}"]`);
+  await expect(frameElement).toHaveAttribute('data-okno-ready', '');
+  const catalogHeight = (await frameElement.boundingBox())?.height;
+
+  await widget.getByRole('link', { name: 'Регистрация транспортного средства' }).click();
+  await expect(widget.getByTestId('service-title')).toHaveText('Регистрация транспортного средства');
+  await expect(widget.getByTestId('service-facts')).toContainText('Подтверждённая учётная запись');
+  // The page inside the frame is new: it reports its own, smaller height.
+  await expect.poll(async () => (await frameElement.boundingBox())?.height).not.toBe(catalogHeight);
+
+  await widget.getByTestId('back').click();
+  await expect(widget.getByTestId('service')).toHaveCount(15);
+});

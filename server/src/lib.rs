@@ -8,6 +8,7 @@ pub mod esia;
 pub mod http;
 pub mod partners;
 pub mod portal;
+pub mod registry;
 pub mod sandbox;
 pub mod startup;
 pub mod storage;

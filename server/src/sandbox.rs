@@ -1,7 +1,6 @@
 //! The sandbox portal: a real HTTP service answering in the EPGU API's shapes, for test mode,
 //! with the sandbox ESIA on the same host, scheduled status progression and fault injection.
 
-pub mod catalog;
 pub mod citizens;
 pub mod control;
 mod dictionary;
@@ -225,11 +224,11 @@ mod tests {
             .expect("page");
         assert_eq!(
             (page.total, page.items.len()),
-            (catalog::all().len() as u64, 5)
+            (crate::registry::all().len() as u64, 5)
         );
         assert_eq!(page.error.message, "operation completed");
         let all = client.services().await.expect("services");
-        assert_eq!(all.len(), catalog::all().len());
+        assert_eq!(all.len(), crate::registry::all().len());
         assert!(
             all.iter()
                 .any(|s| s.code == "10000000109" && s.agency == "Социальный фонд России")

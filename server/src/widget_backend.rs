@@ -8,11 +8,13 @@ use app::{
     error::AppError,
     partner::Mode,
     sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
+    services::ServiceDescription,
 };
 
 use crate::{
     partners::Partners,
     portal::Portals,
+    registry,
     sandbox::{citizens, control::SandboxControl, orders::TRIGGERS},
 };
 
@@ -45,6 +47,19 @@ impl WidgetBackend for WidgetService {
                     .filter(|service| service.matches(query))
                     .collect(),
             })
+        })
+    }
+
+    fn service<'a>(
+        &'a self,
+        publishable_key: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<ServiceDescription, AppError>> {
+        Box::pin(async move {
+            self.partners.resolve(publishable_key).await?;
+            registry::find(code)
+                .cloned()
+                .ok_or(AppError::ServiceNotFound)
         })
     }
 

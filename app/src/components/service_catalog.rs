@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::{
     catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError,
-    widget_api::widget_catalog,
+    pages::widget_service::origin_query, widget_api::widget_catalog,
 };
 
 /// The search box and the list. Without JavaScript the box submits a plain GET form;
@@ -20,6 +20,9 @@ pub fn ServiceCatalog(
     let current_query = RwSignal::new(query.clone());
     let failure = RwSignal::new(None::<AppError>);
 
+    // Each service opens its page in the same frame; the embedding origin travels along.
+    let link_prefix = format!("/w/{publishable_key}/services/");
+    let link_query = origin_query(parent_origin.as_deref());
     let on_input = move |event| {
         let typed = event_target_value(&event);
         current_query.set(typed.clone());
@@ -62,7 +65,12 @@ pub fn ServiceCatalog(
         <ul class="catalog-list" data-testid="catalog-list">
             <For each=move || results.get() key=|service| service.code.clone() let:service>
                 <li class="service" data-testid="service" data-code=service.code.clone()>
-                    <span class="service-title">{service.title.clone()}</span>
+                    <a
+                        class="service-title"
+                        href=format!("{link_prefix}{}{link_query}", service.code)
+                    >
+                        {service.title.clone()}
+                    </a>
                     <span class="service-agency">{service.agency.clone()}</span>
                 </li>
             </For>

@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
 };
 
-use super::{PortalRefusal, catalog};
+use super::PortalRefusal;
 use crate::portal::{
     SERVICE_CATALOG_DICTIONARY,
     wire::{
@@ -15,6 +15,7 @@ use crate::portal::{
         DictionaryStatus,
     },
 };
+use crate::registry;
 
 const MAX_PAGE_SIZE: u32 = 1_000;
 
@@ -38,7 +39,7 @@ pub async fn dictionary(
         ));
     }
     let skip = (request.page_num as usize - 1).saturating_mul(request.page_size as usize);
-    let items = catalog::all()
+    let items = registry::all()
         .iter()
         .skip(skip)
         .take(request.page_size as usize)
@@ -73,7 +74,7 @@ pub async fn dictionary(
             message: "operation completed".to_owned(),
         },
         field_errors: Vec::new(),
-        total: catalog::all().len() as u64,
+        total: registry::all().len() as u64,
         items,
     }))
 }

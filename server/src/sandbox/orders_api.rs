@@ -18,10 +18,13 @@ use time::{
 };
 
 use super::{
-    PortalRefusal, SandboxPortal, catalog, lock,
+    PortalRefusal, SandboxPortal, lock,
     orders::{ArchiveFile, MAX_ARCHIVE_BYTES, SandboxOrder, read_archive},
 };
-use crate::portal::wire::{OrderCreated, OrderMeta, PushMeta};
+use crate::{
+    portal::wire::{OrderCreated, OrderMeta, PushMeta},
+    registry,
+};
 
 /// At most this many applications per citizen per service in `USER_WINDOW`.
 const APPLICATIONS_PER_USER: usize = 20;
@@ -68,7 +71,7 @@ fn check_meta(meta: &OrderMeta) -> Result<(), PortalRefusal> {
             "region: код ОКАТО из 11 цифр",
         ));
     }
-    if catalog::find(&meta.service_code).is_none() {
+    if registry::find(&meta.service_code).is_none() {
         let message = format!("Услуга {} не найдена", meta.service_code);
         return Err(refusal(StatusCode::NOT_FOUND, "service_not_found", message));
     }
@@ -388,7 +391,7 @@ fn order_object(order: &SandboxOrder) -> Value {
             })
         })
         .collect();
-    let service = catalog::find(&order.meta.service_code);
+    let service = registry::find(&order.meta.service_code);
     json!({
         "id": order.id,
         "orderStatusId": order.status_id(),

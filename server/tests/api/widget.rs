@@ -317,3 +317,56 @@ async fn pages_carry_a_strict_csp_whose_nonce_is_on_the_hydration_script() {
         "a fresh nonce per response"
     );
 }
+
+#[tokio::test]
+async fn a_service_page_tells_deadline_fee_level_and_documents_and_links_keep_the_origin() {
+    let app = spawn_app().await;
+    let key = app
+        .partner(&["https://shop.example"])
+        .await
+        .publishable_key_test;
+    let origin = encode("https://shop.example");
+    let catalog = app
+        .get(&format!("/w/{key}/services?origin={origin}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    let link = format!("href=\"/w/{key}/services/10000000804?origin=https%3A%2F%2Fshop.example\"");
+    assert!(
+        catalog.contains(&link),
+        "catalog links carry the origin: {link}"
+    );
+
+    let page = app
+        .get(&format!("/w/{key}/services/10000000804?origin={origin}"))
+        .await;
+    assert_eq!(page.status(), 200);
+    assert!(csp(&page).starts_with("frame-ancestors https://shop.example"));
+    let html = page.text().await.expect("html");
+    for expected in [
+        "Регистрация транспортного средства",
+        "Срок",
+        "Стоимость",
+        "Подтверждённая учётная запись",
+        "Что понадобится",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    assert!(
+        html.contains(&format!(
+            "href=\"/w/{key}/services?origin=https%3A%2F%2Fshop.example\""
+        )),
+        "back link"
+    );
+
+    let unknown = app.get(&format!("/w/{key}/services/99999999999")).await;
+    assert_eq!(unknown.status(), 404);
+    assert!(
+        unknown
+            .text()
+            .await
+            .expect("html")
+            .contains("data-code=\"service_not_found\"")
+    );
+}

@@ -1,5 +1,6 @@
-//! The sandbox portal's service catalog: [`services`] describes each service okno offers in test
-//! mode, with its application form (format: `app::services`).
+//! okno's service registry: [`services`] describes each service okno offers — what the widget's
+//! service pages and forms render from (format: `app::services`). The sandbox portal publishes
+//! the same services in its catalogue dictionary.
 //!
 //! Where the portal's own code is known (`real_code: true`) it is used; the other services get
 //! 11-digit codes from `10000001101` up, made up for the sandbox. `target_code` is always `-`

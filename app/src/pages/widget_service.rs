@@ -1,0 +1,102 @@
+//! `/w/{key}/services/{code}`: one service inside the partner's iframe — what it gives, how long
+//! it takes, what it costs, which Gosuslugi account it needs and which documents to have ready.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    components::{error_notice::ErrorNotice, frame_bridge::FrameBridge},
+    partner::current_partner,
+    services::{RegionRule, ServiceDescription},
+    widget_api::load_service,
+};
+
+/// `?origin=…` to carry the embedding page's origin from page to page inside the iframe.
+pub fn origin_query(parent_origin: Option<&str>) -> String {
+    parent_origin
+        .map(|origin| {
+            let encoded: String = origin
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("?origin={encoded}")
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn WidgetService() -> impl IntoView {
+    let (key, code) = use_params_map().with_untracked(|params| {
+        (
+            params.get("key").unwrap_or_default(),
+            params.get("code").unwrap_or_default(),
+        )
+    });
+    let parent_origin = current_partner().and_then(|partner| partner.parent_origin);
+    let back = format!(
+        "/w/{key}/services{}",
+        origin_query(parent_origin.as_deref())
+    );
+    let service = Suspend::new(async move {
+        match load_service(key, code).await {
+            Ok(service) => view! { <ServiceDetails service /> }.into_any(),
+            Err(error) => {
+                #[cfg(feature = "ssr")]
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    let status = match error {
+                        crate::error::AppError::ServiceNotFound => http::StatusCode::NOT_FOUND,
+                        _ => http::StatusCode::BAD_GATEWAY,
+                    };
+                    response.set_status(status);
+                }
+                view! { <ErrorNotice error /> }.into_any()
+            }
+        }
+    });
+    view! {
+        <main class="widget" data-testid="widget">
+            <p>
+                <a href=back data-testid="back">"← Все услуги"</a>
+            </p>
+            <Suspense fallback=|| view! { <p>"Загрузка…"</p> }>{service}</Suspense>
+            {parent_origin.map(|parent_origin| view! { <FrameBridge parent_origin /> })}
+        </main>
+    }
+}
+
+#[component]
+fn ServiceDetails(service: ServiceDescription) -> impl IntoView {
+    let region = match &service.regions {
+        RegionRule::AllRussia => "Вся Россия".to_owned(),
+        RegionRule::Regions { note_ru, .. } => note_ru.clone(),
+    };
+    let documents = service
+        .documents
+        .iter()
+        .map(|document| view! { <li>{document.clone()}</li> })
+        .collect_view();
+    view! {
+        <Title text=format!("{} — Госуслуги", service.title) />
+        <h1 data-testid="service-title">{service.title.clone()}</h1>
+        <p class="service-agency">{service.agency.short_name_ru()}</p>
+        <p>{service.summary.clone()}</p>
+        <dl class="service-facts" data-testid="service-facts">
+            <dt>"Срок"</dt>
+            <dd>{service.deadline.describe_ru()}</dd>
+            <dt>"Стоимость"</dt>
+            <dd>{service.fee.describe_ru()}</dd>
+            <dt>"Нужна"</dt>
+            <dd>{service.required_level.label_ru()}</dd>
+            <dt>"Где"</dt>
+            <dd>{region}</dd>
+        </dl>
+        <h2>"Что понадобится"</h2>
+        <ul data-testid="service-documents">{documents}</ul>
+    }
+}
