@@ -11,6 +11,7 @@ use crate::{
     config::Settings,
     partners::{PartnerError, Partners},
     sandbox,
+    sealing::Sealer,
     startup::{Application, shutdown_signal},
     storage, telemetry,
 };
@@ -175,7 +176,8 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
     let storage = storage::connect(&settings.database_url())
         .await
         .context("cannot open the database or run its migrations")?;
-    let partners = Partners::new(storage.clone(), Arc::new(SystemClock));
+    let sealer = Arc::new(Sealer::from_key_file(&settings.encryption_key_file())?);
+    let partners = Partners::new(storage.clone(), Arc::new(SystemClock), sealer);
     let (log, _writer) = AuditLog::start(storage, Arc::new(SystemClock));
     // Each change is recorded, durably, before its result is printed.
     let record = async |action: &str, target: String, outcome: Outcome| {
@@ -205,6 +207,14 @@ async fn partner(settings: Settings, command: PartnerCommand) -> anyhow::Result<
                 println!("  origins: {}", created.origins.join(" "));
                 println!("  test publishable key: {}", created.publishable_key_test);
                 println!("  live publishable key: {}", created.publishable_key_live);
+                println!(
+                    "  test secret key (shown once): {} {}",
+                    created.key_id_test, created.secret_key_test
+                );
+                println!(
+                    "  live secret key (shown once): {} {}",
+                    created.key_id_live, created.secret_key_live
+                );
             }
         }
         PartnerCommand::List { json } => {

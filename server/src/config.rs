@@ -28,6 +28,9 @@ pub struct Settings {
     /// `sqlite://…` or `postgres://…`. Default: a SQLite file `okno.db` in `data_dir`.
     #[serde(serialize_with = "redacted")]
     pub database_url: Option<SecretString>,
+    /// The key file for encryption at rest (secrets, personal data): `id base64-key` lines, the
+    /// first sealing new values. Default: `okno.key` in `data_dir`, created (mode 0600) on first run.
+    pub encryption_key_file: Option<PathBuf>,
     /// Start the built-in sandbox portal in-process (test mode needs no other set-up).
     pub sandbox: bool,
     /// Address of the in-process sandbox portal; port 0 picks a free one.
@@ -68,6 +71,7 @@ impl Default for Settings {
             public_url: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
+            encryption_key_file: None,
             sandbox: true,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             sandbox_step_seconds: 20,
@@ -115,6 +119,13 @@ impl Settings {
                 self.data_dir.join("okno.db").display()
             ),
         }
+    }
+
+    /// Where the encryption keys are read from.
+    pub fn encryption_key_file(&self) -> PathBuf {
+        self.encryption_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("okno.key"))
     }
 
     /// The time between scheduled sandbox status changes.

@@ -10,6 +10,7 @@ pub mod partners;
 pub mod portal;
 pub mod registry;
 pub mod sandbox;
+pub mod sealing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

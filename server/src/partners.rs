@@ -5,9 +5,14 @@ pub mod origin;
 use app::{error::AppError, partner::Mode};
 use rand::{Rng, distr::Alphanumeric};
 
+use std::sync::Arc;
+
 use crate::{
     clock::{SharedClock, unix_millis},
-    storage::{NewPartner, NewPublishableKey, PartnerRecord, SharedStorage, StorageError},
+    sealing::{SealError, Sealer},
+    storage::{
+        NewPartner, NewPublishableKey, PartnerRecord, SecretKeyRecord, SharedStorage, StorageError,
+    },
 };
 use origin::{Origin, OriginError};
 
@@ -21,6 +26,8 @@ pub enum PartnerError {
     NoSuchKey(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Sealing(#[from] SealError),
 }
 
 impl PartnerError {
@@ -30,19 +37,35 @@ impl PartnerError {
             PartnerError::InvalidName => "invalid_name",
             PartnerError::InvalidOrigin(_) => "invalid_origin",
             PartnerError::NoSuchKey(_) => "key_unknown",
-            PartnerError::Storage(_) => "internal_error",
+            PartnerError::Storage(_) | PartnerError::Sealing(_) => "internal_error",
         }
     }
 }
 
-/// What `okno partner create` prints: the ids and keys a partner needs.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What `okno partner create` prints: the ids and keys a partner needs. The secret keys are
+/// shown this once; okno keeps them only sealed.
+#[derive(Clone, serde::Serialize)]
 pub struct CreatedPartner {
     pub id: String,
     pub name: String,
     pub origins: Vec<String>,
     pub publishable_key_test: String,
     pub publishable_key_live: String,
+    /// `keyid` of the test secret key in signed requests.
+    pub key_id_test: String,
+    pub secret_key_test: String,
+    pub key_id_live: String,
+    pub secret_key_live: String,
+}
+
+impl std::fmt::Debug for CreatedPartner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedPartner")
+            .field("id", &self.id)
+            .field("key_id_test", &self.key_id_test)
+            .field("key_id_live", &self.key_id_live)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A partner found by an unrevoked publishable key: what every widget request is checked against.
@@ -58,6 +81,7 @@ pub struct ResolvedPartner {
 pub struct Partners {
     storage: SharedStorage,
     clock: SharedClock,
+    sealer: Arc<Sealer>,
 }
 
 fn random_token(length: usize) -> String {
@@ -69,8 +93,34 @@ fn random_token(length: usize) -> String {
 }
 
 impl Partners {
-    pub fn new(storage: SharedStorage, clock: SharedClock) -> Self {
-        Partners { storage, clock }
+    pub fn new(storage: SharedStorage, clock: SharedClock, sealer: Arc<Sealer>) -> Self {
+        Partners {
+            storage,
+            clock,
+            sealer,
+        }
+    }
+
+    /// A new HMAC secret key for `mode`: its id, the secret to show once, and the stored record.
+    fn new_secret_key(
+        &self,
+        partner_id: &str,
+        mode: Mode,
+        now: i64,
+    ) -> Result<(String, String, SecretKeyRecord), PartnerError> {
+        let key_id = format!("key_{}", random_token(24).to_lowercase());
+        let secret = format!("sk_{}_{}", mode.as_str(), random_token(32));
+        let sealed_secret = self.sealer.seal(secret.as_bytes(), &key_id)?;
+        let record = SecretKeyRecord {
+            key_id: key_id.clone(),
+            partner_id: partner_id.to_owned(),
+            mode,
+            algorithm: "hmac-sha256".to_owned(),
+            sealed_secret,
+            created_at: now,
+            revoked_at: None,
+        };
+        Ok((key_id, secret, record))
     }
 
     /// Creates a partner with a test and a live publishable key. Origins are normalised.
@@ -90,20 +140,30 @@ impl Partners {
                 normalised.push(origin);
             }
         }
-        let suffix = random_token(24);
+        let id = format!("prt_{}", random_token(16).to_lowercase());
+        let now = unix_millis(self.clock.now());
+        let (key_id_test, secret_key_test, test_record) =
+            self.new_secret_key(&id, Mode::Test, now)?;
+        let (key_id_live, secret_key_live, live_record) =
+            self.new_secret_key(&id, Mode::Live, now)?;
         let created = CreatedPartner {
-            id: format!("prt_{}", random_token(16).to_lowercase()),
+            id,
             name: name.to_owned(),
             origins: normalised,
-            publishable_key_test: format!("pk_test_{suffix}"),
+            publishable_key_test: format!("pk_test_{}", random_token(24)),
             publishable_key_live: format!("pk_live_{}", random_token(24)),
+            key_id_test,
+            secret_key_test,
+            key_id_live,
+            secret_key_live,
         };
         self.storage
             .create_partner(&NewPartner {
                 id: created.id.clone(),
                 name: created.name.clone(),
-                created_at: unix_millis(self.clock.now()),
+                created_at: now,
                 origins: created.origins.clone(),
+                secret_keys: vec![test_record, live_record],
                 keys: vec![
                     NewPublishableKey {
                         key: created.publishable_key_test.clone(),
@@ -171,15 +231,18 @@ impl Partners {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::{clock::SystemClock, storage::tests::sqlite};
 
+    fn partners(storage: SharedStorage, dir: &tempfile::TempDir) -> Partners {
+        let sealer = Sealer::from_key_file(&dir.path().join("okno.key")).expect("sealer");
+        Partners::new(storage, Arc::new(SystemClock), Arc::new(sealer))
+    }
+
     #[tokio::test]
     async fn create_normalises_origins_and_resolves_both_keys() {
-        let (storage, _dir) = sqlite().await;
-        let partners = Partners::new(storage, Arc::new(SystemClock));
+        let (storage, dir) = sqlite().await;
+        let partners = partners(storage, &dir);
         let origins = [
             "https://A.example:443/".to_owned(),
             "https://a.example".to_owned(),
@@ -206,8 +269,8 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_name_what_is_wrong_and_store_nothing() {
-        let (storage, _dir) = sqlite().await;
-        let partners = Partners::new(storage, Arc::new(SystemClock));
+        let (storage, dir) = sqlite().await;
+        let partners = partners(storage, &dir);
         let bad = ["https://a.example/shop".to_owned()];
         assert!(matches!(
             partners.create("Shop", &bad).await,
@@ -222,8 +285,8 @@ mod tests {
 
     #[tokio::test]
     async fn revoked_and_unknown_keys_are_refused_with_their_codes() {
-        let (storage, _dir) = sqlite().await;
-        let partners = Partners::new(storage, Arc::new(SystemClock));
+        let (storage, dir) = sqlite().await;
+        let partners = partners(storage, &dir);
         let created = partners.create("Shop", &[]).await.expect("create");
         partners
             .revoke_key(&created.publishable_key_test)
@@ -237,5 +300,46 @@ mod tests {
             partners.revoke_key(&created.publishable_key_test).await,
             Err(PartnerError::NoSuchKey(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn secret_keys_are_shown_once_and_stored_only_sealed() {
+        let (storage, dir) = sqlite().await;
+        let partners = partners(storage.clone(), &dir);
+        let created = partners.create("Shop", &[]).await.expect("create");
+        assert!(
+            created.secret_key_test.starts_with("sk_test_")
+                && created.secret_key_live.starts_with("sk_live_")
+        );
+        assert!(
+            !format!("{created:?}").contains(&created.secret_key_test),
+            "Debug never prints secrets"
+        );
+
+        let stored = storage
+            .find_secret_key(&created.key_id_test)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (stored.mode, stored.algorithm.as_str()),
+            (Mode::Test, "hmac-sha256")
+        );
+        assert!(!stored.sealed_secret.contains(&created.secret_key_test));
+        let sealer = Sealer::from_key_file(&dir.path().join("okno.key")).expect("sealer");
+        let opened = sealer
+            .open(&stored.sealed_secret, &created.key_id_test)
+            .expect("opens for its row");
+        assert_eq!(opened, created.secret_key_test.as_bytes());
+
+        let database = std::fs::read(dir.path().join("okno.db")).expect("db file");
+        let wal = std::fs::read(dir.path().join("okno.db-wal")).unwrap_or_default();
+        for bytes in [&database, &wal] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains(&created.secret_key_test)
+                    && !text.contains(&created.secret_key_live)
+            );
+        }
     }
 }

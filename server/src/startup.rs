@@ -15,6 +15,7 @@ use crate::{
     partners::{Partners, origin::Origin},
     portal::{PortalClient, Portals},
     sandbox::{self, SandboxPortal, control::SandboxControl},
+    sealing::Sealer,
     storage,
     widget_backend::WidgetService,
 };
@@ -84,7 +85,8 @@ impl Application {
             live: settings.live_portal_url.clone().map(client).transpose()?,
         });
 
-        let partners = Arc::new(Partners::new(storage.clone(), clock.clone()));
+        let sealer = Arc::new(Sealer::from_key_file(&settings.encryption_key_file())?);
+        let partners = Arc::new(Partners::new(storage.clone(), clock.clone(), sealer));
         let leptos = LeptosOptions::builder()
             .output_name("okno")
             .site_root(settings.site_root.display().to_string())

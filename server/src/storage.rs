@@ -37,12 +37,26 @@ pub struct NewPartner {
     pub created_at: i64,
     pub origins: Vec<String>,
     pub keys: Vec<NewPublishableKey>,
+    pub secret_keys: Vec<SecretKeyRecord>,
 }
 
 #[derive(Debug, Clone)]
 pub struct NewPublishableKey {
     pub key: String,
     pub mode: Mode,
+}
+
+/// A secret key as stored: its public id and the sealed secret, never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyRecord {
+    pub key_id: String,
+    pub partner_id: String,
+    pub mode: Mode,
+    /// `hmac-sha256` or `ed25519`, pinned per key.
+    pub algorithm: String,
+    pub sealed_secret: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -76,6 +90,8 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         key: &str,
     ) -> Result<Option<(PartnerRecord, PublishableKeyRecord)>, StorageError>;
+    /// A secret key by its public id.
+    async fn find_secret_key(&self, key_id: &str) -> Result<Option<SecretKeyRecord>, StorageError>;
     /// Marks a key revoked at `at`; false if there was no such unrevoked key.
     async fn revoke_publishable_key(&self, key: &str, at: i64) -> Result<bool, StorageError>;
     /// Links drafts onto the end of the audit chain and stores them in one transaction that
@@ -187,6 +203,7 @@ pub mod tests {
             name: format!("Partner {id}"),
             created_at: 1_700_000_000_000,
             origins: vec!["https://a.example".into(), "https://b.example:8443".into()],
+            secret_keys: Vec::new(),
             keys: vec![
                 NewPublishableKey {
                     key: format!("pk_test_{key}"),

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use sqlx::{Pool, Postgres, Sqlite};
 
-use super::{NewPartner, PartnerRecord, PublishableKeyRecord, Storage, StorageError, parse_mode};
+use super::{
+    NewPartner, PartnerRecord, PublishableKeyRecord, SecretKeyRecord, Storage, StorageError,
+    parse_mode,
+};
 use crate::audit::{AuditDraft, AuditRecord, chain};
 
 /// Storage over a sqlx pool of either backend. Queries use `$n` placeholders, which both accept.
@@ -145,6 +148,20 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
+                for secret in &partner.secret_keys {
+                    sqlx::query(
+                        "INSERT INTO secret_keys (key_id, partner_id, mode, algorithm, sealed_secret, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&secret.key_id)
+                    .bind(&partner.id)
+                    .bind(secret.mode.as_str())
+                    .bind(&secret.algorithm)
+                    .bind(&secret.sealed_secret)
+                    .bind(secret.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -220,6 +237,28 @@ macro_rules! impl_storage {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn find_secret_key(&self, key_id: &str) -> Result<Option<SecretKeyRecord>, StorageError> {
+                let row: Option<(String, String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at \
+                     FROM secret_keys WHERE key_id = $1",
+                )
+                .bind(key_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at)| {
+                    Ok(SecretKeyRecord {
+                        key_id,
+                        partner_id,
+                        mode: parse_mode(&mode)?,
+                        algorithm,
+                        sealed_secret,
+                        created_at,
+                        revoked_at,
+                    })
+                })
+                .transpose()
             }
 
             async fn append_audit(&self, drafts: &[AuditDraft]) -> Result<Vec<AuditRecord>, StorageError> {
