@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct TestCitizenCard {
     pub oid: String,
     pub full_name: String,
-    /// "подтверждённая", "стандартная", "упрощённая".
+    /// The account level as Gosuslugi names it, e.g. "Подтверждённая учётная запись".
     pub level: String,
     pub snils: Option<String>,
     pub inn: Option<String>,

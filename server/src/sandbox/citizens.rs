@@ -1,33 +1,13 @@
 //! The sandbox's test citizens: internally consistent profiles with checksum-valid identifiers,
 //! one per ESIA account level, shown on the sign-in page so partners can try every flow.
 
-/// ESIA account levels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AccountLevel {
-    /// Упрощённая: name and contacts only.
-    Simplified,
-    /// Стандартная: data checked against state registers.
-    Standard,
-    /// Подтверждённая: identity confirmed (`trusted: true`, `lvl: PR`).
-    Confirmed,
-}
+pub use app::services::AccountLevel;
 
-impl AccountLevel {
-    pub fn label_ru(self) -> &'static str {
-        match self {
-            AccountLevel::Simplified => "упрощённая",
-            AccountLevel::Standard => "стандартная",
-            AccountLevel::Confirmed => "подтверждённая",
-        }
-    }
-
-    /// ESIA's `lvl` claim: `PR` for confirmed accounts, `P` otherwise.
-    pub fn lvl(self) -> &'static str {
-        match self {
-            AccountLevel::Confirmed => "PR",
-            AccountLevel::Simplified | AccountLevel::Standard => "P",
-        }
+/// ESIA's `lvl` claim: `PR` for confirmed accounts, `P` otherwise.
+pub fn esia_lvl(level: AccountLevel) -> &'static str {
+    match level {
+        AccountLevel::Confirmed => "PR",
+        AccountLevel::Simplified | AccountLevel::Standard => "P",
     }
 }
 

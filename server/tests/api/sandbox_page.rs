@@ -13,7 +13,7 @@ async fn the_sandbox_page_lists_test_citizens_and_the_status_triggers() {
         .await
         .expect("html");
     assert_eq!(html.matches("data-testid=\"test-citizen\"").count(), 4);
-    assert!(html.contains("526-018-159 61") && html.contains("подтверждённая"));
+    assert!(html.contains("526-018-159 61") && html.contains("Подтверждённая учётная запись"));
     assert!(html.contains("Отказов") && html.contains("Исправлений"));
     assert!(html.contains("Сбоев нет."));
 }

@@ -194,7 +194,7 @@ fn chooser(request_id: &str) -> String {
              <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\
              <input type=\"hidden\" name=\"oid\" value=\"{oid}\">\
              <button type=\"submit\" data-testid=\"esia-citizen-{oid}\">{name}</button> \
-             — учётная запись {level}. {purpose}</form></li>",
+             — {level}. {purpose}</form></li>",
             oid = citizen.oid,
             name = escape(&citizen.full_name()),
             level = citizen.level.label_ru(),

@@ -254,7 +254,7 @@ fn issue(
         amd: "PWD",
         sbj: Subject {
             typ: "P",
-            lvl: citizen.level.lvl(),
+            lvl: citizens::esia_lvl(citizen.level),
             is_tru: (citizen.level == AccountLevel::Confirmed).then_some(true),
             oid: oid.clone(),
             nam: format!("OID.{oid}"),
