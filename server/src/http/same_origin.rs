@@ -1,6 +1,7 @@
 //! CSRF defence for the widget's server functions (`/widget-api/…`): only okno's own pages
-//! may call them. The browser's `Origin` must be okno's origin; without an `Origin`, the
-//! request must say `Sec-Fetch-Site: same-origin`. Anything else is 403 `origin_not_allowed`.
+//! may call them, and every call is audited. The browser's `Origin` must be okno's origin;
+//! without an `Origin`, the request must say `Sec-Fetch-Site: same-origin`. Anything else is
+//! 403 `origin_not_allowed`.
 
 use axum::{
     extract::{Request, State},
@@ -27,8 +28,7 @@ pub async fn only_from_okno(
     request: Request,
     next: Next,
 ) -> Response {
-    if !request.uri().path().starts_with(WIDGET_API_PREFIX) || allowed(&request, &state.okno_origin)
-    {
+    if !request.uri().path().starts_with(WIDGET_API_PREFIX) {
         return next.run(request).await;
     }
     let request_id = request
@@ -36,6 +36,20 @@ pub async fn only_from_okno(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if allowed(&request, &state.okno_origin) {
+        // Every widget call is audited; reads need not wait for their record.
+        let path = request.uri().path().to_owned();
+        let response = next.run(request).await;
+        let outcome = if response.status().is_success() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed(format!("http_{}", response.status().as_u16()))
+        };
+        let mut event = AuditEvent::new("browser", "widget_api.call", path, outcome);
+        event.request_id = request_id;
+        state.audit.record_later(event);
+        return response;
+    }
     let claimed = request
         .headers()
         .get("origin")

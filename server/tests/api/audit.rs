@@ -48,8 +48,18 @@ async fn widget_openings_refusals_and_sandbox_changes_are_chained_with_their_req
         .await
         .expect("send");
     assert_eq!(faults.status(), 303);
+    let call = app
+        .http
+        .post(format!("{}/widget-api/catalog", app.base))
+        .header("origin", app.base.clone())
+        .form(&[("publishable_key", key.as_str()), ("query", "")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(call.status(), 200);
 
-    let all = records(&app.storage, 4).await;
+    let all = records(&app.storage, 5).await;
+    assert!(all.iter().any(|r| r.draft.action == "widget_api.call" && r.draft.target == "/widget-api/catalog"));
     let refused: Vec<(&str, Option<&str>)> = all
         .iter()
         .filter(|r| r.draft.outcome == "refused")
