@@ -98,7 +98,8 @@ pub struct StatusEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArchiveFile {
     pub name: String,
-    pub content: Vec<u8>,
+    /// Shared, so that reading an order (status queries clone it) never copies its files.
+    pub content: axum::body::Bytes,
 }
 
 #[derive(Clone, Debug)]
@@ -185,7 +186,10 @@ pub fn read_archive(
             request =
                 Some(String::from_utf8(content.clone()).map_err(|_| ArchiveError::Unreadable)?);
         }
-        files.push(ArchiveFile { name, content });
+        files.push(ArchiveFile {
+            name,
+            content: content.into(),
+        });
     }
     let request = request.ok_or(ArchiveError::NoRequest)?;
     Ok((files, request))
