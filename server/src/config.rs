@@ -52,6 +52,25 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Log filter, e.g. `info` or `server=debug,tower_http=info`.
     pub log: String,
+    /// Proxies (CIDR) whose `X-Forwarded-For` is believed; from anyone else it is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// How far a signed request's `created` may lie in the future (clock skew), in seconds.
+    pub signature_skew_seconds: i64,
+    /// Partner API requests per minute per partner (GCRA: this many at once, then this rate).
+    pub rate_limit_partner_per_minute: u32,
+    /// Partner API requests per minute per client address.
+    pub rate_limit_ip_per_minute: u32,
+    /// Failures (bad signatures, replays) from one key or address within
+    /// `anomaly_window_seconds` that block it for `anomaly_block_seconds`.
+    pub anomaly_failure_limit: u32,
+    pub anomaly_window_seconds: i64,
+    pub anomaly_block_seconds: i64,
+    /// Serve HTTPS with this certificate chain (PEM); needs `tls_key_file`. Turns on HSTS.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) for `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// Oldest TLS version accepted when TLS is on: `1.3` (default) or `1.2`.
+    pub tls_min_version: String,
 }
 
 fn redacted<S: serde::Serializer>(
@@ -82,6 +101,16 @@ impl Default for Settings {
             demo_partner: true,
             site_root: PathBuf::from("target/site"),
             log: "info,tower_http=info".to_owned(),
+            trusted_proxies: Vec::new(),
+            signature_skew_seconds: 30,
+            rate_limit_partner_per_minute: 600,
+            rate_limit_ip_per_minute: 1_200,
+            anomaly_failure_limit: 20,
+            anomaly_window_seconds: 60,
+            anomaly_block_seconds: 900,
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_min_version: "1.3".to_owned(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Partners: creating them with keys and allowed origins, listing, revoking keys, resolving a key.
 
+pub mod keys;
 pub mod origin;
 
 use app::{error::AppError, partner::Mode};
@@ -22,8 +23,14 @@ pub enum PartnerError {
     InvalidName,
     #[error(transparent)]
     InvalidOrigin(#[from] OriginError),
-    #[error("no unrevoked publishable key {0}")]
+    #[error("no unrevoked key {0}")]
     NoSuchKey(String),
+    #[error("no partner {0}")]
+    NoSuchPartner(String),
+    #[error("a public key must be an Ed25519 key: base64 of its 32 bytes or a PEM PUBLIC KEY")]
+    InvalidPublicKey,
+    #[error(transparent)]
+    InvalidNetwork(#[from] crate::gateway::network::NetworkError),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -37,6 +44,9 @@ impl PartnerError {
             PartnerError::InvalidName => "invalid_name",
             PartnerError::InvalidOrigin(_) => "invalid_origin",
             PartnerError::NoSuchKey(_) => "key_unknown",
+            PartnerError::NoSuchPartner(_) => "partner_unknown",
+            PartnerError::InvalidPublicKey => "invalid_public_key",
+            PartnerError::InvalidNetwork(_) => "invalid_network",
             PartnerError::Storage(_) | PartnerError::Sealing(_) => "internal_error",
         }
     }
@@ -119,6 +129,7 @@ impl Partners {
             sealed_secret,
             created_at: now,
             revoked_at: None,
+            expires_at: None,
         };
         Ok((key_id, secret, record))
     }

@@ -41,6 +41,8 @@ pub struct SandboxPortal {
     limit: Arc<Mutex<SystemLimit>>,
     /// Chunked pushes in progress, by order id.
     uploads: Arc<Mutex<HashMap<u64, orders_api::ChunkedUpload>>>,
+    /// EPGU API calls received, so tests can prove a refused request never reached the portal.
+    api_calls: Arc<std::sync::atomic::AtomicU64>,
     clock: SharedClock,
 }
 
@@ -88,6 +90,7 @@ impl SandboxPortal {
             faults: Arc::default(),
             limit: Arc::default(),
             uploads: Arc::default(),
+            api_calls: Arc::default(),
             clock,
         }
     }
@@ -125,6 +128,10 @@ impl SandboxPortal {
                 self.clone(),
                 control::inject_faults,
             ))
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                count_api_calls,
+            ))
             // Room for a whole archive plus the multipart envelope.
             .layer(DefaultBodyLimit::max(MAX_ARCHIVE_BYTES + 1_000_000));
         Router::new()
@@ -132,6 +139,11 @@ impl SandboxPortal {
             .merge(control::router())
             .with_state(self)
             .merge(esia)
+    }
+
+    /// How many EPGU API calls the sandbox has received.
+    pub fn api_calls(&self) -> u64 {
+        self.api_calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// An order, if the sandbox has it (after applying the statuses that are due).
@@ -172,6 +184,18 @@ impl SandboxPortal {
         lock(&self.limit).admit(&claims.client_id, self.clock.now())?;
         Ok(claims.sbj_id)
     }
+}
+
+/// Counts every EPGU API call the sandbox receives.
+async fn count_api_calls(
+    axum::extract::State(portal): axum::extract::State<SandboxPortal>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    portal
+        .api_calls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    next.run(request).await
 }
 
 /// Starts a sandbox portal on `addr` (port 0 picks one); returns where it listens.

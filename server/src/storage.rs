@@ -57,6 +57,8 @@ pub struct SecretKeyRecord {
     pub sealed_secret: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Set when a newer key replaced this one: it keeps verifying until then (the overlap).
+    pub expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -66,6 +68,56 @@ pub struct PartnerRecord {
     pub created_at: i64,
     pub origins: Vec<String>,
     pub keys: Vec<PublishableKeyRecord>,
+    /// Networks (CIDR) the Partner API accepts this partner's calls from; empty means anywhere.
+    pub networks: Vec<String>,
+}
+
+/// One of okno's token-signing keys, its secret sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub sealed_secret: String,
+    pub created_at: i64,
+    pub not_before: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// A refresh token as stored: its hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub family_id: String,
+    pub partner_id: String,
+    pub subject: String,
+    /// The access token's claims this refresh token renews, as JSON.
+    pub claims: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// It was current: it is now used and `next` replaces it. Carries the presented record.
+    Rotated(RefreshTokenRecord),
+    /// It had been used before: the whole family is now revoked.
+    Reused,
+    Unknown,
+    Expired,
+    Revoked,
+}
+
+/// An alert an anomaly rule raised.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub raised_at: i64,
+    pub rule: String,
+    pub subject: String,
+    pub blocked_until: i64,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -103,6 +155,73 @@ pub trait Storage: Send + Sync + 'static {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditRecord>, StorageError>;
+
+    /// One partner by id, with its origins, keys and networks.
+    async fn find_partner(&self, id: &str) -> Result<Option<PartnerRecord>, StorageError>;
+    /// Replaces a partner's Partner API networks; false if there is no such partner.
+    async fn set_partner_networks(
+        &self,
+        partner_id: &str,
+        cidrs: &[String],
+    ) -> Result<bool, StorageError>;
+    /// A partner's secret and public keys, oldest first.
+    async fn list_secret_keys(
+        &self,
+        partner_id: &str,
+    ) -> Result<Vec<SecretKeyRecord>, StorageError>;
+    /// Adds `key` and makes the partner's other live keys of its mode expire at `overlap_until`
+    /// (when given), in one transaction: rotation.
+    async fn add_secret_key(
+        &self,
+        key: &SecretKeyRecord,
+        overlap_until: Option<i64>,
+    ) -> Result<(), StorageError>;
+    /// Revokes a secret or public key at once; false if there was no such unrevoked key.
+    async fn revoke_secret_key(&self, key_id: &str, at: i64) -> Result<bool, StorageError>;
+    /// Remembers a signed request's nonce until `expires_at`; false if it was already seen.
+    async fn remember_nonce(
+        &self,
+        key_id: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> Result<bool, StorageError>;
+    /// All token-signing keys, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StorageError>;
+    /// Adds a signing key and retires the older unretired ones at `retire_others_at`.
+    async fn add_signing_key(
+        &self,
+        key: &SigningKeyRecord,
+        retire_others_at: i64,
+    ) -> Result<(), StorageError>;
+    async fn store_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StorageError>;
+    /// Presents a refresh token: rotates it to `next` if current, revokes its family if reused.
+    async fn use_refresh_token(
+        &self,
+        token_hash: &str,
+        next: &RefreshTokenRecord,
+        now: i64,
+    ) -> Result<RefreshOutcome, StorageError>;
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshTokenRecord>, StorageError>;
+    /// Revokes the family of a refresh token; false if the token is unknown.
+    async fn revoke_refresh_family(&self, token_hash: &str, at: i64) -> Result<bool, StorageError>;
+    /// Revokes a signed token by jti until it would have expired anyway.
+    async fn revoke_token_id(&self, jti: &str, expires_at: i64) -> Result<(), StorageError>;
+    async fn is_token_id_revoked(&self, jti: &str) -> Result<bool, StorageError>;
+    async fn raise_alert(
+        &self,
+        raised_at: i64,
+        rule: &str,
+        subject: &str,
+        blocked_until: i64,
+        detail: &str,
+    ) -> Result<(), StorageError>;
+    /// Alerts raised at or after `since`, newest first.
+    async fn alerts(&self, since: i64) -> Result<Vec<AlertRecord>, StorageError>;
+    /// Forgets nonces, revocations and refresh tokens past their expiry.
+    async fn purge_expired(&self, now: i64) -> Result<(), StorageError>;
 }
 
 pub type SharedStorage = Arc<dyn Storage>;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sqlx::{Pool, Postgres, Sqlite};
 
 use super::{
-    NewPartner, PartnerRecord, PublishableKeyRecord, SecretKeyRecord, Storage, StorageError,
-    parse_mode,
+    AlertRecord, NewPartner, PartnerRecord, PublishableKeyRecord, RefreshOutcome,
+    RefreshTokenRecord, SecretKeyRecord, SigningKeyRecord, Storage, StorageError, parse_mode,
 };
 use crate::audit::{AuditDraft, AuditRecord, chain};
 
@@ -23,6 +23,75 @@ impl<DB: sqlx::Database> SqlStorage<DB> {
 }
 
 type KeyRow = (String, String, String, i64, Option<i64>);
+
+type SecretKeyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+const SECRET_KEY_COLUMNS: &str =
+    "key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at, expires_at";
+
+fn secret_key_record(row: SecretKeyRow) -> Result<SecretKeyRecord, StorageError> {
+    let (key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at, expires_at) =
+        row;
+    Ok(SecretKeyRecord {
+        key_id,
+        partner_id,
+        mode: parse_mode(&mode)?,
+        algorithm,
+        sealed_secret,
+        created_at,
+        revoked_at,
+        expires_at,
+    })
+}
+
+type RefreshRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+const REFRESH_COLUMNS: &str = "token_hash, family_id, partner_id, subject, claims, issued_at, \
+     expires_at, used_at, revoked_at";
+
+fn refresh_record(row: RefreshRow) -> RefreshTokenRecord {
+    let (
+        token_hash,
+        family_id,
+        partner_id,
+        subject,
+        claims,
+        issued_at,
+        expires_at,
+        used_at,
+        revoked_at,
+    ) = row;
+    RefreshTokenRecord {
+        token_hash,
+        family_id,
+        partner_id,
+        subject,
+        claims,
+        issued_at,
+        expires_at,
+        used_at,
+        revoked_at,
+    }
+}
 
 type AuditRow = (
     i64,
@@ -77,6 +146,7 @@ fn assemble(
     partners: Vec<(String, String, i64)>,
     origins: Vec<(String, String)>,
     keys: Vec<KeyRow>,
+    networks: Vec<(String, String)>,
 ) -> Result<Vec<PartnerRecord>, StorageError> {
     let mut records: Vec<PartnerRecord> = partners
         .into_iter()
@@ -86,6 +156,7 @@ fn assemble(
             created_at,
             origins: Vec::new(),
             keys: Vec::new(),
+            networks: Vec::new(),
         })
         .collect();
     let index: HashMap<String, usize> = records
@@ -96,6 +167,11 @@ fn assemble(
     for (partner_id, origin) in origins {
         if let Some(&i) = index.get(&partner_id) {
             records[i].origins.push(origin);
+        }
+    }
+    for (partner_id, cidr) in networks {
+        if let Some(&i) = index.get(&partner_id) {
+            records[i].networks.push(cidr);
         }
     }
     for (key, partner_id, mode, created_at, revoked_at) in keys {
@@ -109,6 +185,28 @@ fn assemble(
         }
     }
     Ok(records)
+}
+
+/// Inserts a refresh token into `family_id` (a rotated token joins its predecessor's family).
+/// A macro for the same reason as `impl_storage!`: one body for two executors' bounds.
+macro_rules! insert_refresh {
+    ($executor:expr, $token:expr, $family_id:expr) => {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, family_id, partner_id, subject, claims, issued_at, \
+             expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&$token.token_hash)
+        .bind($family_id)
+        .bind(&$token.partner_id)
+        .bind(&$token.subject)
+        .bind(&$token.claims)
+        .bind($token.issued_at)
+        .bind($token.expires_at)
+        .bind($token.used_at)
+        .bind($token.revoked_at)
+        .execute($executor)
+        .await
+    };
 }
 
 /// `$begin` opens a transaction that shuts out other writers; `$lock` (if any) runs next.
@@ -184,8 +282,13 @@ macro_rules! impl_storage {
                 )
                 .fetch_all(&mut *tx)
                 .await?;
+                let networks = sqlx::query_as(
+                    "SELECT partner_id, cidr FROM partner_networks ORDER BY partner_id, cidr",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                assemble(partners, origins, keys)
+                assemble(partners, origins, keys, networks)
             }
 
             async fn find_by_publishable_key(
@@ -215,6 +318,12 @@ macro_rules! impl_storage {
                 .bind(&partner_id)
                 .fetch_all(&mut *tx)
                 .await?;
+                let networks = sqlx::query_as(
+                    "SELECT partner_id, cidr FROM partner_networks WHERE partner_id = $1 ORDER BY cidr",
+                )
+                .bind(&partner_id)
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 let key_record = PublishableKeyRecord {
                     key: key_row.0.clone(),
@@ -222,7 +331,7 @@ macro_rules! impl_storage {
                     created_at: key_row.3,
                     revoked_at: key_row.4,
                 };
-                let partner = assemble(partners, origins, vec![key_row])?
+                let partner = assemble(partners, origins, vec![key_row], networks)?
                     .pop()
                     .ok_or_else(|| StorageError::Inconsistent(format!("key without partner {partner_id}")))?;
                 Ok(Some((partner, key_record)))
@@ -240,25 +349,12 @@ macro_rules! impl_storage {
             }
 
             async fn find_secret_key(&self, key_id: &str) -> Result<Option<SecretKeyRecord>, StorageError> {
-                let row: Option<(String, String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at \
-                     FROM secret_keys WHERE key_id = $1",
-                )
-                .bind(key_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|(key_id, partner_id, mode, algorithm, sealed_secret, created_at, revoked_at)| {
-                    Ok(SecretKeyRecord {
-                        key_id,
-                        partner_id,
-                        mode: parse_mode(&mode)?,
-                        algorithm,
-                        sealed_secret,
-                        created_at,
-                        revoked_at,
-                    })
-                })
-                .transpose()
+                let query = format!("SELECT {SECRET_KEY_COLUMNS} FROM secret_keys WHERE key_id = $1");
+                let row: Option<SecretKeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(key_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(secret_key_record).transpose()
             }
 
             async fn append_audit(&self, drafts: &[AuditDraft]) -> Result<Vec<AuditRecord>, StorageError> {
@@ -309,6 +405,311 @@ macro_rules! impl_storage {
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows.into_iter().map(audit_record).collect())
+            }
+
+            async fn find_partner(&self, id: &str) -> Result<Option<PartnerRecord>, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let partners = sqlx::query_as("SELECT id, name, created_at FROM partners WHERE id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let origins = sqlx::query_as(
+                    "SELECT partner_id, origin FROM partner_origins WHERE partner_id = $1 ORDER BY origin",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let keys = sqlx::query_as(
+                    "SELECT key, partner_id, mode, created_at, revoked_at FROM publishable_keys \
+                     WHERE partner_id = $1 ORDER BY created_at, key",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let networks = sqlx::query_as(
+                    "SELECT partner_id, cidr FROM partner_networks WHERE partner_id = $1 ORDER BY cidr",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(assemble(partners, origins, keys, networks)?.pop())
+            }
+
+            async fn set_partner_networks(&self, partner_id: &str, cidrs: &[String]) -> Result<bool, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM partners WHERE id = $1")
+                    .bind(partner_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM partner_networks WHERE partner_id = $1")
+                    .bind(partner_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for cidr in cidrs {
+                    sqlx::query("INSERT INTO partner_networks (partner_id, cidr) VALUES ($1, $2)")
+                        .bind(partner_id)
+                        .bind(cidr)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn list_secret_keys(&self, partner_id: &str) -> Result<Vec<SecretKeyRecord>, StorageError> {
+                let query = format!(
+                    "SELECT {SECRET_KEY_COLUMNS} FROM secret_keys WHERE partner_id = $1 ORDER BY created_at, key_id"
+                );
+                let rows: Vec<SecretKeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(partner_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(secret_key_record).collect()
+            }
+
+            async fn add_secret_key(&self, key: &SecretKeyRecord, overlap_until: Option<i64>) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(until) = overlap_until {
+                    sqlx::query(
+                        "UPDATE secret_keys SET expires_at = $1 WHERE partner_id = $2 AND mode = $3 \
+                         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)",
+                    )
+                    .bind(until)
+                    .bind(&key.partner_id)
+                    .bind(key.mode.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO secret_keys (key_id, partner_id, mode, algorithm, sealed_secret, created_at, \
+                     revoked_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&key.key_id)
+                .bind(&key.partner_id)
+                .bind(key.mode.as_str())
+                .bind(&key.algorithm)
+                .bind(&key.sealed_secret)
+                .bind(key.created_at)
+                .bind(key.revoked_at)
+                .bind(key.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_secret_key(&self, key_id: &str, at: i64) -> Result<bool, StorageError> {
+                let done = sqlx::query(
+                    "UPDATE secret_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at)
+                .bind(key_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn remember_nonce(&self, key_id: &str, nonce: &str, expires_at: i64) -> Result<bool, StorageError> {
+                let done = sqlx::query(
+                    "INSERT INTO seen_nonces (key_id, nonce, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key_id, nonce) DO NOTHING",
+                )
+                .bind(key_id)
+                .bind(nonce)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StorageError> {
+                let rows: Vec<(String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT kid, sealed_secret, created_at, not_before, retired_at FROM signing_keys \
+                     ORDER BY not_before, kid",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kid, sealed_secret, created_at, not_before, retired_at)| SigningKeyRecord {
+                        kid,
+                        sealed_secret,
+                        created_at,
+                        not_before,
+                        retired_at,
+                    })
+                    .collect())
+            }
+
+            async fn add_signing_key(&self, key: &SigningKeyRecord, retire_others_at: i64) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+                    .bind(retire_others_at)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, sealed_secret, created_at, not_before, retired_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&key.kid)
+                .bind(&key.sealed_secret)
+                .bind(key.created_at)
+                .bind(key.not_before)
+                .bind(key.retired_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn store_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StorageError> {
+                insert_refresh!(&self.pool, token, &token.family_id)?;
+                Ok(())
+            }
+
+            async fn use_refresh_token(
+                &self,
+                token_hash: &str,
+                next: &RefreshTokenRecord,
+                now: i64,
+            ) -> Result<RefreshOutcome, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let query = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+                let row: Option<RefreshRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(presented) = row.map(refresh_record) else {
+                    return Ok(RefreshOutcome::Unknown);
+                };
+                if presented.revoked_at.is_some() {
+                    return Ok(RefreshOutcome::Revoked);
+                }
+                if presented.expires_at <= now {
+                    return Ok(RefreshOutcome::Expired);
+                }
+                // Marking it used only if nobody else did is what makes two racing uses a reuse.
+                let claimed = sqlx::query(
+                    "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+                )
+                .bind(now)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    sqlx::query(
+                        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(&presented.family_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(RefreshOutcome::Reused);
+                }
+                insert_refresh!(&mut *tx, next, &presented.family_id)?;
+                tx.commit().await?;
+                Ok(RefreshOutcome::Rotated(presented))
+            }
+
+            async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StorageError> {
+                let query = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+                let row: Option<RefreshRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(refresh_record))
+            }
+
+            async fn revoke_refresh_family(&self, token_hash: &str, at: i64) -> Result<bool, StorageError> {
+                let done = sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family_id = \
+                     (SELECT family_id FROM refresh_tokens WHERE token_hash = $2)",
+                )
+                .bind(at)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_token_id(&self, jti: &str, expires_at: i64) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                )
+                .bind(jti)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn is_token_id_revoked(&self, jti: &str) -> Result<bool, StorageError> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT jti FROM revoked_tokens WHERE jti = $1")
+                    .bind(jti)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.is_some())
+            }
+
+            async fn raise_alert(
+                &self,
+                raised_at: i64,
+                rule: &str,
+                subject: &str,
+                blocked_until: i64,
+                detail: &str,
+            ) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO security_alerts (raised_at, rule, subject, blocked_until, detail) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(raised_at)
+                .bind(rule)
+                .bind(subject)
+                .bind(blocked_until)
+                .bind(detail)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn alerts(&self, since: i64) -> Result<Vec<AlertRecord>, StorageError> {
+                let rows: Vec<(i64, i64, String, String, i64, String)> = sqlx::query_as(
+                    "SELECT id, raised_at, rule, subject, blocked_until, detail FROM security_alerts \
+                     WHERE raised_at >= $1 ORDER BY raised_at DESC, id DESC",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, raised_at, rule, subject, blocked_until, detail)| AlertRecord {
+                        id,
+                        raised_at,
+                        rule,
+                        subject,
+                        blocked_until,
+                        detail,
+                    })
+                    .collect())
+            }
+
+            async fn purge_expired(&self, now: i64) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin().await?;
+                for table in ["seen_nonces", "revoked_tokens", "refresh_tokens"] {
+                    // Table names come from the fixed list above.
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE expires_at < $1")))
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };
