@@ -3,9 +3,11 @@
 pub mod error;
 pub mod health;
 pub mod page_security;
+pub mod partner_api;
 pub mod same_origin;
 pub mod sandbox_faults;
 pub mod state;
+pub mod tokens;
 pub mod widget_guard;
 
 use std::time::Duration;
@@ -83,6 +85,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(health::router())
+        .merge(tokens::router())
+        .nest(partner_api::PREFIX, partner_api::router(state.clone()))
         .route(
             "/sandbox/{key}/faults",
             axum::routing::post(sandbox_faults::set_faults),

@@ -12,6 +12,7 @@ pub mod portal;
 pub mod registry;
 pub mod sandbox;
 pub mod sealing;
+pub mod sessions;
 pub mod signatures;
 pub mod startup;
 pub mod storage;

@@ -9,13 +9,15 @@ use url::Url;
 
 use crate::{
     audit::AuditLog,
-    clock::SharedClock,
+    clock::{SharedClock, unix_millis},
     config::Settings,
+    gateway::Gateway,
     http::{self, AppState},
     partners::{Partners, origin::Origin},
     portal::{PortalClient, Portals},
     sandbox::{self, SandboxPortal, control::SandboxControl},
     sealing::Sealer,
+    sessions::Sessions,
     storage,
     widget_backend::WidgetService,
 };
@@ -28,6 +30,7 @@ pub struct Application {
     state: AppState,
     sandbox: Option<(SandboxPortal, JoinHandle<()>)>,
     audit_writer: JoinHandle<()>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl Application {
@@ -86,7 +89,11 @@ impl Application {
         });
 
         let sealer = Arc::new(Sealer::from_key_file(&settings.encryption_key_file())?);
-        let partners = Arc::new(Partners::new(storage.clone(), clock.clone(), sealer));
+        let partners = Arc::new(Partners::new(
+            storage.clone(),
+            clock.clone(),
+            sealer.clone(),
+        ));
         let leptos = LeptosOptions::builder()
             .output_name("okno")
             .site_root(settings.site_root.display().to_string())
@@ -109,6 +116,27 @@ impl Application {
             sandbox_step_seconds: settings.sandbox_step_seconds,
         });
         let (audit, audit_writer) = AuditLog::start(storage.clone(), clock.clone());
+        let gateway = Arc::new(
+            Gateway::new(
+                settings,
+                partners.clone(),
+                storage.clone(),
+                audit.clone(),
+                clock.clone(),
+            )
+            .context("trusted_proxies")?,
+        );
+        let sessions = Arc::new(
+            Sessions::start(storage.clone(), sealer, clock.clone(), base_url.clone())
+                .await
+                .context("cannot load the token-signing keys")?,
+        );
+        let housekeeping = tokio::spawn(housekeeping(
+            storage.clone(),
+            gateway.clone(),
+            sessions.clone(),
+            clock.clone(),
+        ));
         let state = AppState {
             leptos,
             partners,
@@ -116,6 +144,8 @@ impl Application {
             widget,
             storage,
             audit,
+            gateway,
+            sessions,
             okno_origin,
         };
         Ok(Application {
@@ -125,6 +155,7 @@ impl Application {
             state,
             sandbox: sandbox.map(|(_, portal, task)| (portal, task)),
             audit_writer,
+            housekeeping,
         })
     }
 
@@ -180,12 +211,34 @@ impl Application {
             .await;
         // Every handler has finished; once the last handle is gone the writer drains what is
         // queued and ends. A handle kept elsewhere must not hold shutdown up for long.
+        self.housekeeping.abort();
         drop(self.state);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.audit_writer).await;
         if let Some((_, task)) = self.sandbox {
             task.abort();
         }
         result
+    }
+}
+
+/// Every half minute: forgets expired nonces, revocations and refresh tokens and idle rate
+/// state, and reloads the signing keys (another process may have rotated them).
+async fn housekeeping(
+    storage: storage::SharedStorage,
+    gateway: Arc<Gateway>,
+    sessions: Arc<Sessions>,
+    clock: SharedClock,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        gateway.forget_idle();
+        if let Err(error) = storage.purge_expired(unix_millis(clock.now())).await {
+            tracing::warn!(%error, "purging expired gateway state failed");
+        }
+        if let Err(error) = sessions.reload().await {
+            tracing::warn!(%error, "reloading signing keys failed");
+        }
     }
 }
 

@@ -191,7 +191,7 @@ pub trait Storage: Send + Sync + 'static {
     async fn add_signing_key(
         &self,
         key: &SigningKeyRecord,
-        retire_others_at: i64,
+        retire_others_at: Option<i64>,
     ) -> Result<(), StorageError>;
     async fn store_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StorageError>;
     /// Presents a refresh token: rotates it to `next` if current, revokes its family if reused.

@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    audit::AuditLog, partners::Partners, portal::Portals, storage::SharedStorage,
-    widget_backend::WidgetService,
+    audit::AuditLog, gateway::Gateway, partners::Partners, portal::Portals, sessions::Sessions,
+    storage::SharedStorage, widget_backend::WidgetService,
 };
 
 #[derive(Clone)]
@@ -19,6 +19,9 @@ pub struct AppState {
     /// Only for readiness checks.
     pub storage: SharedStorage,
     pub audit: AuditLog,
+    /// The Partner API's check pipeline.
+    pub gateway: Arc<Gateway>,
+    pub sessions: Arc<Sessions>,
     /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
     pub okno_origin: String,
 }

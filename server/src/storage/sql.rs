@@ -545,12 +545,14 @@ macro_rules! impl_storage {
                     .collect())
             }
 
-            async fn add_signing_key(&self, key: &SigningKeyRecord, retire_others_at: i64) -> Result<(), StorageError> {
+            async fn add_signing_key(&self, key: &SigningKeyRecord, retire_others_at: Option<i64>) -> Result<(), StorageError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
-                    .bind(retire_others_at)
-                    .execute(&mut *tx)
-                    .await?;
+                if let Some(at) = retire_others_at {
+                    sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 sqlx::query(
                     "INSERT INTO signing_keys (kid, sealed_secret, created_at, not_before, retired_at) \
                      VALUES ($1, $2, $3, $4, $5)",

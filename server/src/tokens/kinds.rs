@@ -32,7 +32,7 @@ impl TokenKind {
     }
 
     /// The longest lifetime (`exp - iat`) a token of this kind may have, in seconds.
-    pub fn max_lifetime(self) -> i64 {
+    pub const fn max_lifetime(self) -> i64 {
         match self {
             TokenKind::WidgetSession => 15 * 60,
             TokenKind::CitizenAccess => 10 * 60,
