@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::{
     Extension, Form, Json, Router,
     body::Body,
-    extract::{ConnectInfo, Request, State, rejection::FormRejection},
+    extract::{ConnectInfo, OriginalUri, Request, State, rejection::FormRejection},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ping", get(ping))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
+        .fallback(unknown_endpoint)
         .layer(middleware::from_fn_with_state(state, checked))
 }
 
@@ -65,7 +66,14 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let action = format!("api.{} {}", request.method(), request.uri().path());
+    let action = format!(
+        "api.{} {}",
+        request.method(),
+        request
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or(request.uri().path(), |uri| uri.0.path())
+    );
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
@@ -79,7 +87,18 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
             .into_response();
         }
     };
-    let caller = match state.gateway.check(&parts, &bytes, peer).await {
+    // Under `nest` the path handlers see is stripped of `/api/v1`; the signature covers the
+    // path the partner sent.
+    let original = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|uri| uri.0.clone());
+    let stripped = std::mem::replace(&mut parts.uri, original.unwrap_or_default());
+    let checked = state.gateway.check(&parts, &bytes, peer).await;
+    let full_path = std::mem::replace(&mut parts.uri, stripped)
+        .path()
+        .to_owned();
+    let caller = match checked {
         Ok(caller) => caller,
         Err(refusal) => {
             let actor = refusal.key_id.as_ref().map_or_else(
@@ -89,7 +108,7 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
             let mut event = AuditEvent::new(
                 actor,
                 &action,
-                parts.uri.path(),
+                full_path,
                 Outcome::Refused(refusal.code.to_owned()),
             );
             event.request_id.clone_from(&request_id);
@@ -132,6 +151,18 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
             request_id,
         }
         .into_response(),
+    }
+}
+
+/// Unknown paths answer after the checks too, so probing them costs a valid signature.
+async fn unknown_endpoint() -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message:
+            "There is no such Partner API endpoint; check the path against the API documentation."
+                .to_owned(),
+        request_id: None,
     }
 }
 

@@ -209,7 +209,9 @@ macro_rules! insert_refresh {
     };
 }
 
-/// `$begin` opens a transaction that shuts out other writers; `$lock` (if any) runs next.
+/// `$begin` opens a transaction that shuts out other writers (every writing transaction uses
+/// it: SQLite cannot upgrade a reading transaction while another connection writes);
+/// `$lock` (if any) runs next where the audit chain needs it.
 macro_rules! impl_storage {
     ($db:ty, $begin:expr, $lock:expr) => {
         #[async_trait::async_trait]
@@ -220,7 +222,7 @@ macro_rules! impl_storage {
             }
 
             async fn create_partner(&self, partner: &NewPartner) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query("INSERT INTO partners (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(&partner.id)
                     .bind(&partner.name)
@@ -437,7 +439,7 @@ macro_rules! impl_storage {
             }
 
             async fn set_partner_networks(&self, partner_id: &str, cidrs: &[String]) -> Result<bool, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM partners WHERE id = $1")
                     .bind(partner_id)
                     .fetch_optional(&mut *tx)
@@ -472,7 +474,7 @@ macro_rules! impl_storage {
             }
 
             async fn add_secret_key(&self, key: &SecretKeyRecord, overlap_until: Option<i64>) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 if let Some(until) = overlap_until {
                     sqlx::query(
                         "UPDATE secret_keys SET expires_at = $1 WHERE partner_id = $2 AND mode = $3 \
@@ -546,7 +548,7 @@ macro_rules! impl_storage {
             }
 
             async fn add_signing_key(&self, key: &SigningKeyRecord, retire_others_at: Option<i64>) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 if let Some(at) = retire_others_at {
                     sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
                         .bind(at)
@@ -579,7 +581,7 @@ macro_rules! impl_storage {
                 next: &RefreshTokenRecord,
                 now: i64,
             ) -> Result<RefreshOutcome, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let query = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
                 let row: Option<RefreshRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
                     .bind(token_hash)
@@ -702,7 +704,7 @@ macro_rules! impl_storage {
             }
 
             async fn purge_expired(&self, now: i64) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 for table in ["seen_nonces", "revoked_tokens", "refresh_tokens"] {
                     // Table names come from the fixed list above.
                     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE expires_at < $1")))

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub partners: Arc<Partners>,
     pub storage: server::storage::SharedStorage,
+    pub sandbox: Option<server::sandbox::SandboxPortal>,
+    pub sessions: Arc<server::sessions::Sessions>,
     shutdown: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<std::io::Result<()>>>,
     _data: tempfile::TempDir,
@@ -43,6 +45,8 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let base = app.base_url().to_owned();
     let partners = app.state().partners.clone();
     let storage = app.state().storage.clone();
+    let sandbox = app.sandbox().cloned();
+    let sessions = app.state().sessions.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -55,6 +59,8 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .expect("client"),
         partners,
         storage,
+        sandbox,
+        sessions,
         shutdown: Some(tx),
         server: Some(server),
         _data: data,
@@ -78,6 +84,60 @@ impl TestApp {
             .expect("request")
     }
 
+    /// EPGU API calls the in-process sandbox portal has received so far.
+    pub fn portal_calls(&self) -> u64 {
+        self.sandbox
+            .as_ref()
+            .map_or(0, |sandbox| sandbox.api_calls())
+    }
+
+    /// Sends `request` after signing it as a partner would with `key`, letting `tamper`
+    /// change the signed request before it is sent.
+    pub async fn send_signed(
+        &self,
+        request: SignedCall<'_>,
+        tamper: impl FnOnce(&mut http::request::Parts, &mut Vec<u8>),
+    ) -> reqwest::Response {
+        let url = format!("{}{}", self.base, request.path_and_query);
+        let authority = url::Url::parse(&url).expect("url");
+        let host = format!(
+            "{}:{}",
+            authority.host_str().expect("host"),
+            authority.port().expect("port")
+        );
+        let mut builder = http::Request::builder()
+            .method(request.method)
+            .uri(&url)
+            .header("host", host);
+        if let Some(content_type) = request.content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        let (mut parts, ()) = builder.body(()).expect("request").into_parts();
+        let mut body = request.body.to_vec();
+        let now = server::clock::Clock::now(&server::clock::SystemClock).unix_timestamp();
+        let created = now + request.created_offset;
+        let nonce = format!("n{:032x}", rand::random::<u128>());
+        server::signatures::sign(
+            &mut parts,
+            &body,
+            request.key_id,
+            request.key,
+            created,
+            created + request.lifetime,
+            &nonce,
+        )
+        .expect("sign");
+        tamper(&mut parts, &mut body);
+        let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).expect("m");
+        let mut outgoing = self.http.request(method, parts.uri.to_string());
+        for (name, value) in &parts.headers {
+            if name != "host" {
+                outgoing = outgoing.header(name.as_str(), value.as_bytes());
+            }
+        }
+        outgoing.body(body).send().await.expect("send")
+    }
+
     /// Asks the server to stop and waits until it has.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -91,4 +151,51 @@ impl TestApp {
 
 pub fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A Partner API call to sign: what is covered, and when it was signed.
+pub struct SignedCall<'a> {
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    pub key_id: &'a str,
+    pub key: &'a server::signatures::SigningKey,
+    /// Seconds from now to `created`.
+    pub created_offset: i64,
+    /// `expires - created`.
+    pub lifetime: i64,
+}
+
+impl<'a> SignedCall<'a> {
+    pub fn get(
+        path_and_query: &'a str,
+        key_id: &'a str,
+        key: &'a server::signatures::SigningKey,
+    ) -> Self {
+        SignedCall {
+            method: "GET",
+            path_and_query,
+            content_type: None,
+            body: b"",
+            key_id,
+            key,
+            created_offset: 0,
+            lifetime: 60,
+        }
+    }
+
+    pub fn form(
+        path: &'a str,
+        body: &'a [u8],
+        key_id: &'a str,
+        key: &'a server::signatures::SigningKey,
+    ) -> Self {
+        SignedCall {
+            method: "POST",
+            content_type: Some("application/x-www-form-urlencoded"),
+            body,
+            ..SignedCall::get(path, key_id, key)
+        }
+    }
 }

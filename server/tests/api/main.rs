@@ -6,7 +6,9 @@ mod helpers;
 
 mod audit;
 
+mod gateway;
 mod health;
 mod postgres;
 mod sandbox_page;
+mod tokens;
 mod widget;

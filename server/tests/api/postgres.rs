@@ -59,3 +59,58 @@ async fn the_widget_works_on_postgres() {
         403
     );
 }
+
+#[tokio::test]
+async fn signed_requests_nonces_and_refresh_families_work_on_postgres() {
+    let Some(url) = fresh_schema_url().await else {
+        return;
+    };
+    let app = spawn_with(|settings| settings.database_url = Some(url.into())).await;
+    let partner = app.partner(&[]).await;
+    let key = server::signatures::SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
+    let mut sent = None;
+    let call = || crate::helpers::SignedCall::get("/api/v1/ping", &partner.key_id_test, &key);
+    let first = app
+        .send_signed(call(), |parts, body| {
+            sent = Some((parts.clone(), body.clone()))
+        })
+        .await;
+    assert_eq!(first.status(), 200);
+    let (parts, body) = sent.expect("captured");
+    let replay = app
+        .send_signed(call(), |p, b| {
+            *p = parts;
+            *b = body;
+        })
+        .await;
+    let error: serde_json::Value = replay.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "nonce_replayed");
+
+    let claims = server::tokens::CitizenAccess {
+        citizen_id: "cit_pg".to_owned(),
+        partner_id: partner.id.clone(),
+        consent_id: "cns_pg".to_owned(),
+        scope: "applications:submit".to_owned(),
+        mode: server::tokens::Mode::Test,
+    };
+    let tokens = app
+        .sessions
+        .start_citizen_session(&claims)
+        .await
+        .expect("start");
+    let next = app
+        .sessions
+        .refresh(&tokens.refresh_token)
+        .await
+        .expect("rotate");
+    let reused = app.sessions.refresh(&tokens.refresh_token).await.err();
+    assert_eq!(reused.map(|e| e.code()), Some("token_revoked"));
+    let family = app.sessions.refresh(&next.refresh_token).await.err();
+    assert_eq!(family.map(|e| e.code()), Some("token_revoked"));
+    assert!(
+        server::audit::verify(&app.storage)
+            .await
+            .expect("read")
+            .is_ok()
+    );
+}
