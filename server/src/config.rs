@@ -166,8 +166,17 @@ impl Settings {
     pub fn public_base(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None if self.tls().is_some() => format!("https://{bound}"),
             None => format!("http://{bound}"),
         }
+    }
+
+    /// The certificate and key files when TLS is on.
+    pub fn tls(&self) -> Option<(&Path, &Path)> {
+        Some((
+            self.tls_cert_file.as_deref()?,
+            self.tls_key_file.as_deref()?,
+        ))
     }
 }
 

@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
-    // okno's standard headers; the stack's own refusals become JSON errors; HTML gets the strict
+    // okno's standard headers (HSTS too over TLS); the stack's own refusals become JSON errors; HTML gets the strict
     // CSP with a fresh nonce; widget pages are guarded (adding their frame-ancestors) and widget
     // calls must come from okno's own pages; then a body cap and a deadline.
     let stack = ServiceBuilder::new()
@@ -76,6 +76,12 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        .option_layer(state.https.then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            )
+        }))
         .layer(middleware::from_fn(error::json_refusals))
         .layer(middleware::from_fn(page_security::strict_csp))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))

@@ -17,5 +17,6 @@ pub mod signatures;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;
 pub mod widget_backend;

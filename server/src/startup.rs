@@ -18,7 +18,7 @@ use crate::{
     sandbox::{self, SandboxPortal, control::SandboxControl},
     sealing::Sealer,
     sessions::Sessions,
-    storage,
+    storage, tls,
     widget_backend::WidgetService,
 };
 
@@ -31,6 +31,7 @@ pub struct Application {
     sandbox: Option<(SandboxPortal, JoinHandle<()>)>,
     audit_writer: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Application {
@@ -44,6 +45,14 @@ impl Application {
         let okno_origin = Origin::parse(&base_url)
             .with_context(|| format!("public_url {base_url} is not an origin"))?
             .to_string();
+
+        let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+            (Some(cert), Some(key)) => {
+                Some(tls::server_config(cert, key, &settings.tls_min_version)?)
+            }
+            (None, None) => None,
+            _ => anyhow::bail!("TLS needs both tls_cert_file and tls_key_file"),
+        };
 
         let storage = storage::connect(&settings.database_url())
             .await
@@ -147,6 +156,7 @@ impl Application {
             gateway,
             sessions,
             okno_origin,
+            https: tls.is_some(),
         };
         Ok(Application {
             listener,
@@ -156,6 +166,7 @@ impl Application {
             sandbox: sandbox.map(|(_, portal, task)| (portal, task)),
             audit_writer,
             housekeeping,
+            tls,
         })
     }
 
@@ -206,9 +217,26 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+                });
+                let config = axum_server::tls_rustls::RustlsConfig::from_config(config);
+                axum_server::tls_rustls::from_tcp_rustls(self.listener.into_std()?, config)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+        };
         // Every handler has finished; once the last handle is gone the writer drains what is
         // queued and ends. A handle kept elsewhere must not hold shutdown up for long.
         self.housekeeping.abort();

@@ -24,6 +24,8 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
     pub okno_origin: String,
+    /// Served over TLS: responses carry HSTS.
+    pub https: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {

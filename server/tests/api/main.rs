@@ -10,5 +10,6 @@ mod gateway;
 mod health;
 mod postgres;
 mod sandbox_page;
+mod tls;
 mod tokens;
 mod widget;
