@@ -11,10 +11,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the widget needs from the gateway. Handlers stay thin: one call each.
 pub trait WidgetBackend: Send + Sync + 'static {
-    /// The catalog for a partner's publishable key, filtered by a search query.
+    /// The catalog for a widget session's partner, filtered by a search query.
     fn catalog<'a>(
         &'a self,
-        publishable_key: &'a str,
+        session: &'a str,
         query: &'a str,
     ) -> BoxFuture<'a, Result<CatalogPage, AppError>>;
 

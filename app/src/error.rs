@@ -16,6 +16,10 @@ pub enum AppError {
     KeyUnknown,
     #[error("publishable key revoked")]
     KeyRevoked,
+    #[error("the widget session expired")]
+    SessionExpired,
+    #[error("the widget session is not valid")]
+    SessionInvalid,
     #[error("origin not allowed for this partner")]
     OriginNotAllowed,
     #[error("the sandbox page needs a test key")]
@@ -39,6 +43,8 @@ impl AppError {
         match self {
             AppError::KeyUnknown => "key_unknown",
             AppError::KeyRevoked => "key_revoked",
+            AppError::SessionExpired => "session_expired",
+            AppError::SessionInvalid => "session_invalid",
             AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::SandboxNeedsTestKey => "sandbox_needs_test_key",
             AppError::ServiceNotFound => "service_not_found",
@@ -56,6 +62,10 @@ impl AppError {
                 "Виджет не найден: ключ в коде вставки неверен. Сообщите владельцу сайта."
             }
             AppError::KeyRevoked => "Виджет отключён: ключ отозван. Сообщите владельцу сайта.",
+            AppError::SessionExpired => "Сеанс истёк. Обновите страницу, чтобы продолжить.",
+            AppError::SessionInvalid => {
+                "Не удалось проверить сеанс. Обновите страницу; если не поможет, сообщите владельцу сайта."
+            }
             AppError::OriginNotAllowed => {
                 "Этот сайт не может показывать виджет Госуслуг. Сообщите владельцу сайта."
             }
@@ -84,6 +94,10 @@ impl AppError {
             }
             AppError::KeyRevoked => {
                 "Widget disabled: its key has been revoked. Tell the site's owner."
+            }
+            AppError::SessionExpired => "Your session has expired. Reload the page to continue.",
+            AppError::SessionInvalid => {
+                "The session could not be checked. Reload the page; if that does not help, tell the site's owner."
             }
             AppError::OriginNotAllowed => {
                 "This site may not show the Gosuslugi widget. Tell the site's owner."

@@ -29,6 +29,8 @@ pub struct PartnerView {
     pub parent_origin: Option<String>,
     /// okno's own public origin (where `embed.js` is served from).
     pub okno_origin: String,
+    /// The widget-session token (≤ 15 min) the page's calls to okno carry.
+    pub session: String,
 }
 
 /// The partner the guard attached to this request, if any (server-side only; `None` in the browser).

@@ -7,14 +7,11 @@ use crate::{
     services::ServiceDescription,
 };
 
-/// The partner's service catalog filtered by `query`.
+/// The partner's service catalog filtered by `query`, for the widget session `session`.
 #[server(prefix = "/widget-api", endpoint = "catalog")]
-pub async fn widget_catalog(
-    publishable_key: String,
-    query: String,
-) -> Result<CatalogPage, AppError> {
+pub async fn widget_catalog(session: String, query: String) -> Result<CatalogPage, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    backend.catalog(&publishable_key, &query).await
+    backend.catalog(&session, &query).await
 }
 
 /// What the sandbox page lists for a test key.

@@ -1,6 +1,7 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
 pub mod error;
+pub mod header_limit;
 pub mod health;
 pub mod page_security;
 pub mod partner_api;
@@ -58,9 +59,10 @@ pub fn router(state: AppState) -> Router {
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_app.clone());
 
     // Outermost first: every request gets an id, is traced with it, answers with it, gets
-    // okno's standard headers (HSTS too over TLS); the stack's own refusals become JSON errors; HTML gets the strict
-    // CSP with a fresh nonce; widget pages are guarded (adding their frame-ancestors) and widget
-    // calls must come from okno's own pages; then a body cap and a deadline.
+    // okno's standard headers (HSTS too over TLS); the stack's own refusals become JSON errors;
+    // oversized headers are refused; HTML gets the strict CSP with a fresh nonce; widget pages
+    // are guarded (adding their frame-ancestors) and widget calls must come from okno's own
+    // pages; then a body cap and a deadline. The Partner API adds its own checks (partner_api).
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
             )
         }))
         .layer(middleware::from_fn(error::json_refusals))
+        .layer(middleware::from_fn(header_limit::limit_headers))
         .layer(middleware::from_fn(page_security::strict_csp))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin::only_from_okno))

@@ -118,8 +118,19 @@ impl Application {
             )),
             None => None,
         };
+        let sessions = Arc::new(
+            Sessions::start(
+                storage.clone(),
+                sealer.clone(),
+                clock.clone(),
+                base_url.clone(),
+            )
+            .await
+            .context("cannot load the token-signing keys")?,
+        );
         let widget = Arc::new(WidgetService {
             partners: partners.clone(),
+            sessions: sessions.clone(),
             portals: portals.clone(),
             sandbox: sandbox_control,
             sandbox_step_seconds: settings.sandbox_step_seconds,
@@ -134,11 +145,6 @@ impl Application {
                 clock.clone(),
             )
             .context("trusted_proxies")?,
-        );
-        let sessions = Arc::new(
-            Sessions::start(storage.clone(), sealer, clock.clone(), base_url.clone())
-                .await
-                .context("cannot load the token-signing keys")?,
         );
         let housekeeping = tokio::spawn(housekeeping(
             storage.clone(),

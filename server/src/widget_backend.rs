@@ -12,14 +12,16 @@ use app::{
 };
 
 use crate::{
-    partners::Partners,
+    partners::{Partners, ResolvedPartner},
     portal::Portals,
     registry,
     sandbox::{citizens, control::SandboxControl, orders::TRIGGERS},
+    sessions::Sessions,
 };
 
 pub struct WidgetService {
     pub partners: Arc<Partners>,
+    pub sessions: Arc<Sessions>,
     pub portals: Arc<Portals>,
     /// The test portal's control API, when test mode runs against a sandbox.
     pub sandbox: Option<SandboxControl>,
@@ -27,14 +29,41 @@ pub struct WidgetService {
     pub sandbox_step_seconds: u64,
 }
 
+impl WidgetService {
+    /// The partner of a widget session: the token must verify (≤ 15 min, not revoked) and its
+    /// publishable key must still be live and the partner's.
+    async fn session_partner(&self, session: &str) -> Result<ResolvedPartner, AppError> {
+        let verified = self
+            .sessions
+            .verify_widget_session(session)
+            .await
+            .map_err(|error| match error.code() {
+                "token_expired" => AppError::SessionExpired,
+                "internal_error" => {
+                    tracing::error!(%error, "widget session check failed");
+                    AppError::Internal
+                }
+                _ => AppError::SessionInvalid,
+            })?;
+        let partner = self
+            .partners
+            .resolve(&verified.claims.publishable_key)
+            .await?;
+        if partner.id != verified.claims.partner_id {
+            return Err(AppError::SessionInvalid);
+        }
+        Ok(partner)
+    }
+}
+
 impl WidgetBackend for WidgetService {
     fn catalog<'a>(
         &'a self,
-        publishable_key: &'a str,
+        session: &'a str,
         query: &'a str,
     ) -> BoxFuture<'a, Result<CatalogPage, AppError>> {
         Box::pin(async move {
-            let partner = self.partners.resolve(publishable_key).await?;
+            let partner = self.session_partner(session).await?;
             let portal = self.portals.for_mode(partner.mode)?;
             let services = portal.services().await.map_err(|error| {
                 tracing::warn!(partner = %partner.id, %error, "catalog read from the portal failed");

@@ -12,6 +12,7 @@ use crate::{
 #[island]
 pub fn ServiceCatalog(
     publishable_key: String,
+    session: String,
     services: Vec<ServiceSummary>,
     query: String,
     parent_origin: Option<String>,
@@ -26,9 +27,9 @@ pub fn ServiceCatalog(
     let on_input = move |event| {
         let typed = event_target_value(&event);
         current_query.set(typed.clone());
-        let key = publishable_key.clone();
+        let session = session.clone();
         leptos::task::spawn_local(async move {
-            let answer = widget_catalog(key, typed.clone()).await;
+            let answer = widget_catalog(session, typed.clone()).await;
             // A slower answer to an older query must not overwrite a newer one.
             if current_query.get_untracked() != typed {
                 return;

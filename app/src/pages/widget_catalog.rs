@@ -16,16 +16,22 @@ use crate::{
 pub fn WidgetCatalog() -> impl IntoView {
     let key = use_params_map().with_untracked(|params| params.get("key").unwrap_or_default());
     let query = use_query_map().with_untracked(|query| query.get("q").unwrap_or_default());
-    let parent_origin = current_partner().and_then(|partner| partner.parent_origin);
+    let partner = current_partner();
+    let session = partner
+        .as_ref()
+        .map(|p| p.session.clone())
+        .unwrap_or_default();
+    let parent_origin = partner.and_then(|partner| partner.parent_origin);
 
     let catalog = {
         let key = key.clone();
         let parent_origin = parent_origin.clone();
         Suspend::new(async move {
-            match widget_catalog(key.clone(), query).await {
+            match widget_catalog(session.clone(), query).await {
                 Ok(page) => view! {
                     <ServiceCatalog
                         publishable_key=key
+                        session
                         services=page.services
                         query=page.query
                         parent_origin

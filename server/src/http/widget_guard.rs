@@ -18,6 +18,7 @@ use super::AppState;
 use crate::{
     audit::{AuditEvent, Outcome},
     partners::{ResolvedPartner, origin::Origin},
+    tokens::WidgetSession,
 };
 
 enum Guarded<'a> {
@@ -109,7 +110,20 @@ async fn check(
             }
         },
     };
+    let session = state
+        .sessions
+        .issue_widget_session(&WidgetSession {
+            partner_id: partner.id.clone(),
+            publishable_key: partner.publishable_key.clone(),
+            origin: parent.clone().unwrap_or_else(|| state.okno_origin.clone()),
+            mode: partner.mode,
+        })
+        .map_err(|error| {
+            tracing::error!(%error, "widget session not issued");
+            (AppError::Internal, None)
+        })?;
     request.extensions_mut().insert(PartnerView {
+        session: session.token,
         name: partner.name.clone(),
         publishable_key: partner.publishable_key.clone(),
         mode: partner.mode,

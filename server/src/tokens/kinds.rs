@@ -70,6 +70,10 @@ pub trait Claims: sealed::Sealed + Serialize + DeserializeOwned {
 pub struct WidgetSession {
     #[serde(rename = "sub")]
     pub partner_id: String,
+    /// The publishable key the widget was opened with, checked again on every call so its
+    /// revocation takes effect at once.
+    #[serde(rename = "pk")]
+    pub publishable_key: String,
     /// The embedding page's origin, already checked against the partner's allow-list.
     pub origin: String,
     pub mode: Mode,

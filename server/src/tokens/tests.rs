@@ -25,6 +25,7 @@ fn issuer() -> TokenIssuer {
 fn widget() -> WidgetSession {
     WidgetSession {
         partner_id: "prt_123".to_owned(),
+        publishable_key: "pk_test_abc".to_owned(),
         origin: "https://shop.example".to_owned(),
         mode: Mode::Test,
     }
@@ -79,7 +80,7 @@ fn flip_char(part: &str, at: usize) -> String {
 fn raw_widget_claims(now: i64) -> Value {
     json!({
         "iss": ISS, "aud": "okno:widget", "iat": now, "nbf": now, "exp": now + 600,
-        "jti": "jti_raw", "sub": "prt_123", "origin": "https://shop.example", "mode": "test",
+        "jti": "jti_raw", "sub": "prt_123", "pk": "pk_test_abc", "origin": "https://shop.example", "mode": "test",
     })
 }
 

@@ -48,11 +48,12 @@ async fn widget_openings_refusals_and_sandbox_changes_are_chained_with_their_req
         .await
         .expect("send");
     assert_eq!(faults.status(), 303);
+    let session = app.widget_session(&key).await;
     let call = app
         .http
         .post(format!("{}/widget-api/catalog", app.base))
         .header("origin", app.base.clone())
-        .form(&[("publishable_key", key.as_str()), ("query", "")])
+        .form(&[("session", session.as_str()), ("query", "")])
         .send()
         .await
         .expect("send");

@@ -105,3 +105,18 @@ async fn shutdown_finishes_and_stops_accepting() {
     let refused = app.http.get(format!("{}/healthz", app.base)).send().await;
     assert!(refused.is_err(), "the port must be closed after shutdown");
 }
+
+#[tokio::test]
+async fn oversized_headers_are_refused_with_431() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .header("cookie", "a".repeat(17 * 1024))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 431);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "headers_too_large");
+}

@@ -84,6 +84,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A widget-session token for `publishable_key`, as a widget page would carry.
+    pub async fn widget_session(&self, publishable_key: &str) -> String {
+        let partner = self.partners.resolve(publishable_key).await.expect("key");
+        self.sessions
+            .issue_widget_session(&server::tokens::WidgetSession {
+                partner_id: partner.id,
+                publishable_key: publishable_key.to_owned(),
+                origin: self.base.clone(),
+                mode: partner.mode,
+            })
+            .expect("session")
+            .token
+    }
+
     /// EPGU API calls the in-process sandbox portal has received so far.
     pub fn portal_calls(&self) -> u64 {
         self.sandbox

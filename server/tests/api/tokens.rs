@@ -73,6 +73,7 @@ async fn jwks_publishes_the_key_that_signs_and_the_next_one_before_it_does() {
         .sessions
         .issue_widget_session(&WidgetSession {
             partner_id: "prt_x".to_owned(),
+            publishable_key: "pk_test_x".to_owned(),
             origin: "https://shop.example".to_owned(),
             mode: Mode::Test,
         })
@@ -114,6 +115,7 @@ async fn partners_introspect_and_revoke_their_own_citizens_tokens_only() {
     let widget = sessions
         .issue_widget_session(&WidgetSession {
             partner_id: partner.id.clone(),
+            publishable_key: partner.publishable_key_test.clone(),
             origin: "https://shop.example".to_owned(),
             mode: Mode::Test,
         })

@@ -134,17 +134,15 @@ async fn unknown_and_revoked_keys_get_error_pages_in_both_languages() {
 async fn the_catalog_server_function_filters_and_rechecks_the_key() {
     let app = spawn_app().await;
     let key = app.partner(&[]).await.publishable_key_test;
-    let call = |key: String| {
+    let session = app.widget_session(&key).await;
+    let call = |session: String| {
         app.http
             .post(format!("{}/widget-api/catalog", app.base))
             .header("origin", app.base.clone())
-            .form(&[
-                ("publishable_key", key.as_str()),
-                ("query", "социальный фонд"),
-            ])
+            .form(&[("session", session.as_str()), ("query", "социальный фонд")])
             .send()
     };
-    let found: Value = call(key.clone())
+    let found: Value = call(session.clone())
         .await
         .expect("send")
         .json()
@@ -158,11 +156,24 @@ async fn the_catalog_server_function_filters_and_rechecks_the_key() {
         .collect();
     assert_eq!(codes, ["10000000109", "10000000110", "60080315"]);
 
+    // A session is worth nothing forged, or once its key is revoked.
+    let forged = format!("{}x", &session[..session.len() - 1]);
+    let refused: Value = call(forged)
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(refused["code"], "session_invalid");
+    let other = app.partner(&[]).await;
+    let foreign = app.widget_session(&other.publishable_key_test).await;
     app.partners.revoke_key(&key).await.expect("revoke");
-    let refused = call(key).await.expect("send");
+    let refused = call(session).await.expect("send");
     assert!(refused.status().is_server_error() || refused.status().is_client_error());
     let body: Value = refused.json().await.expect("json");
     assert_eq!(body["code"], "key_revoked");
+    // A key's revocation does not touch another partner's sessions.
+    assert_eq!(call(foreign).await.expect("send").status(), 200);
 }
 
 #[tokio::test]
@@ -235,11 +246,12 @@ async fn widget_calls_are_accepted_only_from_okno_pages() {
         .partner(&["https://shop.example"])
         .await
         .publishable_key_test;
+    let session = app.widget_session(&key).await;
     let call = |headers: &[(&str, &str)]| {
         let mut request = app
             .http
             .post(format!("{}/widget-api/catalog", app.base))
-            .form(&[("publishable_key", key.as_str()), ("query", "")]);
+            .form(&[("session", session.as_str()), ("query", "")]);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
