@@ -1,6 +1,7 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
 pub mod error;
+pub mod formats;
 pub mod header_limit;
 pub mod health;
 pub mod page_security;

@@ -13,12 +13,14 @@ use crate::{
     config::Settings,
     gateway::Gateway,
     http::{self, AppState},
+    partner_api::PartnerApi,
     partners::{Partners, origin::Origin},
     portal::{PortalClient, Portals},
     sandbox::{self, SandboxPortal, control::SandboxControl},
     sealing::Sealer,
     sessions::Sessions,
     storage, tls,
+    webhooks::outbox::Outbox,
     widget_backend::WidgetService,
 };
 
@@ -31,6 +33,7 @@ pub struct Application {
     sandbox: Option<(SandboxPortal, JoinHandle<()>)>,
     audit_writer: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    webhook_worker: JoinHandle<()>,
     tls: Option<Arc<rustls::ServerConfig>>,
 }
 
@@ -128,6 +131,19 @@ impl Application {
             .await
             .context("cannot load the token-signing keys")?,
         );
+        let (audit, audit_writer) = AuditLog::start(storage.clone(), clock.clone());
+        let outbox = Arc::new(Outbox::new(
+            storage.clone(),
+            sealer.clone(),
+            clock.clone(),
+            audit.clone(),
+        ));
+        let webhook_worker = tokio::spawn(outbox.clone().run());
+        let partner_api = Arc::new(PartnerApi {
+            storage: storage.clone(),
+            clock: clock.clone(),
+            outbox: outbox.clone(),
+        });
         let widget = Arc::new(WidgetService {
             partners: partners.clone(),
             sessions: sessions.clone(),
@@ -135,7 +151,6 @@ impl Application {
             sandbox: sandbox_control,
             sandbox_step_seconds: settings.sandbox_step_seconds,
         });
-        let (audit, audit_writer) = AuditLog::start(storage.clone(), clock.clone());
         let gateway = Arc::new(
             Gateway::new(
                 settings,
@@ -161,6 +176,8 @@ impl Application {
             audit,
             gateway,
             sessions,
+            partner_api,
+            outbox,
             okno_origin,
             https: tls.is_some(),
         };
@@ -172,6 +189,7 @@ impl Application {
             sandbox: sandbox.map(|(_, portal, task)| (portal, task)),
             audit_writer,
             housekeeping,
+            webhook_worker,
             tls,
         })
     }
@@ -246,6 +264,8 @@ impl Application {
         // Every handler has finished; once the last handle is gone the writer drains what is
         // queued and ends. A handle kept elsewhere must not hold shutdown up for long.
         self.housekeeping.abort();
+        // Undelivered webhooks stay in the outbox; the next start picks them up.
+        self.webhook_worker.abort();
         drop(self.state);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.audit_writer).await;
         if let Some((_, task)) = self.sandbox {

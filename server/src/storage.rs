@@ -1,6 +1,8 @@
 //! Storage behind one trait, with SQLite (embedded default) and PostgreSQL implementations.
 
+mod partner_api;
 mod sql;
+mod sql_partner_api;
 
 use std::{path::Path, str::FromStr, sync::Arc};
 
@@ -27,6 +29,13 @@ pub enum StorageError {
     /// A row that a constraint guarantees is not there (e.g. a key without its partner).
     #[error("stored data is inconsistent: {0}")]
     Inconsistent(String),
+}
+
+impl StorageError {
+    /// Whether a uniqueness constraint refused the write (the caller names the conflict).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StorageError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
 }
 
 /// A partner about to be stored, with its origins and publishable keys.
@@ -220,11 +229,153 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<(), StorageError>;
     /// Alerts raised at or after `since`, newest first.
     async fn alerts(&self, since: i64) -> Result<Vec<AlertRecord>, StorageError>;
-    /// Forgets nonces, revocations and refresh tokens past their expiry.
+    /// Forgets nonces, revocations, refresh tokens and idempotency keys past their expiry.
     async fn purge_expired(&self, now: i64) -> Result<(), StorageError>;
+
+    // ---- Partner API ----
+
+    async fn curation(&self, partner_id: &str) -> Result<Vec<CurationRecord>, StorageError>;
+    /// Stores a listing; a partner reference already used in that mode is a unique violation.
+    async fn create_listing(&self, listing: &ListingRecord) -> Result<(), StorageError>;
+    /// The partner's listings among `ids` (others' and unknown ids are simply absent).
+    async fn listings(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        ids: &[String],
+    ) -> Result<Vec<ListingRecord>, StorageError>;
+    /// Replaces the price periods of each listing given, all in one transaction.
+    async fn replace_prices(
+        &self,
+        prices: &[(String, Vec<PricePeriod>)],
+    ) -> Result<(), StorageError>;
+    async fn prices(&self, listing_id: &str) -> Result<Vec<PricePeriod>, StorageError>;
+    /// Makes the partner's positions exactly `positions` (by position id), in one transaction.
+    async fn sync_catalog(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        positions: &[CatalogPosition],
+        now: i64,
+    ) -> Result<SyncOutcome, StorageError>;
+    /// Claims an idempotency key for a request with `request_hash`.
+    async fn claim_idempotency_key(
+        &self,
+        partner_id: &str,
+        key: &str,
+        request_hash: &str,
+        now: i64,
+    ) -> Result<IdempotencyClaim, StorageError>;
+    /// Stores the answer of a claimed key (status 0 meant "in progress").
+    async fn complete_idempotency_key(
+        &self,
+        partner_id: &str,
+        key: &str,
+        answer: &StoredAnswer,
+    ) -> Result<(), StorageError>;
+    /// Lets a claimed key be used again (the request failed inside okno).
+    async fn release_idempotency_key(
+        &self,
+        partner_id: &str,
+        key: &str,
+    ) -> Result<(), StorageError>;
+    async fn create_application(&self, application: &ApplicationRecord)
+    -> Result<(), StorageError>;
+    async fn applications_by_id(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        ids: &[String],
+    ) -> Result<Vec<ApplicationRecord>, StorageError>;
+    /// Applications changed after the cursor `(updated_at, id)`, oldest change first.
+    async fn applications_updated_after(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        after: (i64, &str),
+        limit: i64,
+    ) -> Result<Vec<ApplicationRecord>, StorageError>;
+    /// Sets an application's status; the record before the change, if it exists.
+    async fn set_application_status(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        id: &str,
+        status_code: i32,
+        now: i64,
+    ) -> Result<Option<ApplicationRecord>, StorageError>;
+    async fn add_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StorageError>;
+    /// Feedback after the cursor `(created_at, id)`, oldest first, on the partner's applications
+    /// of `mode`.
+    async fn feedback_page(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        after: (i64, &str),
+        limit: i64,
+    ) -> Result<Vec<FeedbackRecord>, StorageError>;
+    async fn create_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpointRecord,
+    ) -> Result<(), StorageError>;
+    async fn webhook_endpoints(
+        &self,
+        partner_id: &str,
+    ) -> Result<Vec<WebhookEndpointRecord>, StorageError>;
+    async fn webhook_endpoint(
+        &self,
+        id: &str,
+    ) -> Result<Option<WebhookEndpointRecord>, StorageError>;
+    /// Replaces an endpoint's secret, the old one still signing until `previous_until`.
+    async fn rotate_webhook_secret(
+        &self,
+        id: &str,
+        sealed_secret: &str,
+        sealed_previous: &str,
+        previous_until: i64,
+    ) -> Result<bool, StorageError>;
+    async fn disable_webhook_endpoint(
+        &self,
+        id: &str,
+        reason: &str,
+        at: i64,
+    ) -> Result<(), StorageError>;
+    /// Queues an event for every enabled endpoint of the partner and mode subscribed to it;
+    /// returns the delivery ids.
+    async fn enqueue_webhook_event(
+        &self,
+        partner_id: &str,
+        mode: &str,
+        event_type: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StorageError>;
+    /// Pending deliveries due at `now`, oldest first.
+    async fn due_webhook_deliveries(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<WebhookDeliveryRecord>, StorageError>;
+    /// Records an attempt and the delivery's new state (next attempt when still pending).
+    async fn record_webhook_attempt(
+        &self,
+        attempt: &WebhookAttemptRecord,
+        state: &str,
+        next_attempt_at: Option<i64>,
+    ) -> Result<(), StorageError>;
+    /// An endpoint's deliveries, newest first, each with its attempts.
+    async fn webhook_deliveries(
+        &self,
+        endpoint_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, StorageError>;
+    /// Queues a delivery again for an immediate attempt; false if unknown.
+    async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError>;
 }
 
 pub type SharedStorage = Arc<dyn Storage>;
+
+pub use partner_api::*;
 
 /// Connects to `url` and runs its migrations; any failure stops start-up.
 pub async fn connect(url: &str) -> Result<SharedStorage, StorageError> {

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::Request,
-    http::{HeaderValue, StatusCode, header::CONTENT_TYPE},
+    http::{StatusCode, header::CONTENT_TYPE},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -51,8 +51,12 @@ pub async fn json_refusals(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let response = next.run(request).await;
-    let is_json =
-        response.headers().get(CONTENT_TYPE) == Some(&HeaderValue::from_static("application/json"));
+    // Errors already rendered as documents (JSON, or XML for the Partner API) stay as they are.
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/xml"));
     match known(response.status()) {
         Some((code, message)) if !is_json => ApiError {
             status: response.status(),

@@ -16,21 +16,62 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppState, MAX_BODY_BYTES, error::ApiError};
+use super::{AppState, MAX_BODY_BYTES, error::ApiError, formats};
 use crate::{
     audit::{AuditEvent, Outcome},
     gateway::{Caller, Refusal},
 };
 
+pub mod endpoints;
+pub mod idempotency;
+pub mod openapi;
+pub mod webhook_endpoints;
+
 pub const PREFIX: &str = "/api/v1";
 
-/// The Partner API routes, each behind the check pipeline.
+/// Public documents under the prefix: no signature needed to read how to sign.
+const UNSIGNED: [&str; 2] = ["/openapi.json", "/docs"];
+
+/// The Partner API routes. Layers, outermost first: the check pipeline (and audit), errors
+/// rendered in the client's format, idempotent POSTs, then the handler.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/ping", get(ping))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
+        .route("/services/list", get(endpoints::list_services))
+        .route("/services/create", post(endpoints::create_listing))
+        .route(
+            "/services/status",
+            get(endpoints::statuses).post(endpoints::set_status),
+        )
+        .route("/catalog/sync", post(endpoints::sync_catalog))
+        .route("/pricing/update", post(endpoints::update_pricing))
+        .route("/feedback/get", get(endpoints::feedback))
+        .route(
+            "/webhooks/endpoints",
+            get(webhook_endpoints::list).post(webhook_endpoints::register),
+        )
+        .route(
+            "/webhooks/endpoints/{endpoint_id}/rotate-secret",
+            post(webhook_endpoints::rotate_secret),
+        )
+        .route(
+            "/webhooks/endpoints/{endpoint_id}/deliveries",
+            get(webhook_endpoints::deliveries),
+        )
+        .route(
+            "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+            post(webhook_endpoints::redeliver),
+        )
+        .route("/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::page))
         .fallback(unknown_endpoint)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .layer(middleware::from_fn(formats::negotiated_errors))
         .layer(middleware::from_fn_with_state(state, checked))
 }
 
@@ -42,14 +83,16 @@ fn request_id(request: &Request) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn refusal_response(refusal: &Refusal, request_id: Option<String>) -> Response {
-    let mut response = ApiError {
-        status: refusal.status,
-        code: refusal.code,
-        message: refusal.message.clone(),
-        request_id,
-    }
-    .into_response();
+/// A refusal in the format the client accepts (JSON unless it asked for XML).
+fn refusal_response(
+    refusal: &Refusal,
+    headers: &http::HeaderMap,
+    request_id: Option<String>,
+) -> Response {
+    let format = formats::response_format(headers).unwrap_or(formats::Format::Json);
+    let mut response =
+        formats::DocumentError::new(refusal.status, refusal.code, refusal.message.clone())
+            .into_response_for(format, request_id);
     if let Some(seconds) = refusal.retry_after {
         response
             .headers_mut()
@@ -66,6 +109,13 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let path = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or(request.uri().path(), |uri| uri.0.path());
+    if request.method() == Method::GET && UNSIGNED.iter().any(|p| path == format!("{PREFIX}{p}")) {
+        return next.run(request).await;
+    }
     let action = format!(
         "api.{} {}",
         request.method(),
@@ -114,7 +164,7 @@ async fn checked(State(state): State<AppState>, request: Request, next: Next) ->
             event.request_id.clone_from(&request_id);
             event.client_ip = Some(refusal.client_ip.to_string());
             state.audit.record_later(event);
-            return refusal_response(&refusal, request_id);
+            return refusal_response(&refusal, &parts.headers, request_id);
         }
     };
     let changes_state = !matches!(parts.method, Method::GET | Method::HEAD);

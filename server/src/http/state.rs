@@ -6,8 +6,9 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    audit::AuditLog, gateway::Gateway, partners::Partners, portal::Portals, sessions::Sessions,
-    storage::SharedStorage, widget_backend::WidgetService,
+    audit::AuditLog, gateway::Gateway, partner_api::PartnerApi, partners::Partners,
+    portal::Portals, sessions::Sessions, storage::SharedStorage, webhooks::outbox::Outbox,
+    widget_backend::WidgetService,
 };
 
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     /// The Partner API's check pipeline.
     pub gateway: Arc<Gateway>,
     pub sessions: Arc<Sessions>,
+    pub partner_api: Arc<PartnerApi>,
+    pub outbox: Arc<Outbox>,
     /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
     pub okno_origin: String,
     /// Served over TLS: responses carry HSTS.

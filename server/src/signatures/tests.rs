@@ -968,7 +968,7 @@ fn rfc9421_b26_signature_base_and_signature() {
 
 // ---- interop with Python's http-message-signatures ----
 
-/// Runs `interop_sign.py` with `SIGNATURES_PYTHON` (a Python with http-message-signatures 3.x
+/// Runs `interop_sign.py` with `INTEROP_PYTHON` (a Python with http-message-signatures 3.x
 /// and requests installed) and returns the headers it produced.
 fn python_sign(
     python: &str,
@@ -1014,14 +1014,14 @@ fn ed25519_pem(key: &ed25519_dalek::SigningKey) -> String {
 
 #[test]
 fn python_signed_requests_verify() {
-    let Ok(python) = std::env::var("SIGNATURES_PYTHON") else {
+    let Ok(python) = std::env::var("INTEROP_PYTHON") else {
         // `./x test` always sets it; a bare `cargo test` on a machine without the venv skips.
         assert!(
             std::env::var("TEST_REQUIRE_INTEROP").as_deref() != Ok("1"),
-            "TEST_REQUIRE_INTEROP=1 but SIGNATURES_PYTHON is not set"
+            "TEST_REQUIRE_INTEROP=1 but INTEROP_PYTHON is not set"
         );
         eprintln!(
-            "skipping Python interop: set SIGNATURES_PYTHON to a python with http-message-signatures 3.x and requests"
+            "skipping Python interop: set INTEROP_PYTHON to a python with http-message-signatures 3.x and requests"
         );
         return;
     };

@@ -6,14 +6,17 @@ use std::collections::HashMap;
 use sqlx::{Pool, Postgres, Sqlite};
 
 use super::{
-    AlertRecord, NewPartner, PartnerRecord, PublishableKeyRecord, RefreshOutcome,
-    RefreshTokenRecord, SecretKeyRecord, SigningKeyRecord, Storage, StorageError, parse_mode,
+    AlertRecord, ApplicationRecord, CatalogPosition, CurationRecord, FeedbackRecord,
+    IdempotencyClaim, ListingRecord, NewPartner, PartnerRecord, PricePeriod, PublishableKeyRecord,
+    RefreshOutcome, RefreshTokenRecord, SecretKeyRecord, SigningKeyRecord, Storage, StorageError,
+    StoredAnswer, SyncOutcome, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
+    parse_mode,
 };
 use crate::audit::{AuditDraft, AuditRecord, chain};
 
 /// Storage over a sqlx pool of either backend. Queries use `$n` placeholders, which both accept.
 pub struct SqlStorage<DB: sqlx::Database> {
-    pool: Pool<DB>,
+    pub(super) pool: Pool<DB>,
 }
 
 impl<DB: sqlx::Database> SqlStorage<DB> {
@@ -23,6 +26,9 @@ impl<DB: sqlx::Database> SqlStorage<DB> {
 }
 
 type KeyRow = (String, String, String, i64, Option<i64>);
+
+/// Idempotency keys are kept 24 hours.
+const IDEMPOTENCY_KEPT_MS: i64 = 24 * 60 * 60 * 1_000;
 
 type SecretKeyRow = (
     String,
@@ -712,8 +718,88 @@ macro_rules! impl_storage {
                         .execute(&mut *tx)
                         .await?;
                 }
+                sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                    .bind(now - IDEMPOTENCY_KEPT_MS)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn curation(&self, partner_id: &str) -> Result<Vec<CurationRecord>, StorageError> {
+                self.curation_rows(partner_id).await
+            }
+            async fn create_listing(&self, listing: &ListingRecord) -> Result<(), StorageError> {
+                self.insert_listing(listing).await
+            }
+            async fn listings(&self, partner_id: &str, mode: &str, ids: &[String]) -> Result<Vec<ListingRecord>, StorageError> {
+                self.listings_by_id(partner_id, mode, ids).await
+            }
+            async fn replace_prices(&self, prices: &[(String, Vec<PricePeriod>)]) -> Result<(), StorageError> {
+                self.replace_price_periods(prices).await
+            }
+            async fn prices(&self, listing_id: &str) -> Result<Vec<PricePeriod>, StorageError> {
+                self.price_periods(listing_id).await
+            }
+            async fn sync_catalog(&self, partner_id: &str, mode: &str, positions: &[CatalogPosition], now: i64) -> Result<SyncOutcome, StorageError> {
+                self.sync_positions(partner_id, mode, positions, now).await
+            }
+            async fn claim_idempotency_key(&self, partner_id: &str, key: &str, request_hash: &str, now: i64) -> Result<IdempotencyClaim, StorageError> {
+                self.claim_key(partner_id, key, request_hash, now).await
+            }
+            async fn complete_idempotency_key(&self, partner_id: &str, key: &str, answer: &StoredAnswer) -> Result<(), StorageError> {
+                self.complete_key(partner_id, key, answer).await
+            }
+            async fn release_idempotency_key(&self, partner_id: &str, key: &str) -> Result<(), StorageError> {
+                self.release_key(partner_id, key).await
+            }
+            async fn create_application(&self, application: &ApplicationRecord) -> Result<(), StorageError> {
+                self.insert_application(application).await
+            }
+            async fn applications_by_id(&self, partner_id: &str, mode: &str, ids: &[String]) -> Result<Vec<ApplicationRecord>, StorageError> {
+                self.applications_with_ids(partner_id, mode, ids).await
+            }
+            async fn applications_updated_after(&self, partner_id: &str, mode: &str, after: (i64, &str), limit: i64) -> Result<Vec<ApplicationRecord>, StorageError> {
+                self.applications_after(partner_id, mode, after, limit).await
+            }
+            async fn set_application_status(&self, partner_id: &str, mode: &str, id: &str, status_code: i32, now: i64) -> Result<Option<ApplicationRecord>, StorageError> {
+                self.update_application_status(partner_id, mode, id, status_code, now).await
+            }
+            async fn add_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StorageError> {
+                self.insert_feedback(feedback).await
+            }
+            async fn feedback_page(&self, partner_id: &str, mode: &str, after: (i64, &str), limit: i64) -> Result<Vec<FeedbackRecord>, StorageError> {
+                self.feedback_after(partner_id, mode, after, limit).await
+            }
+            async fn create_webhook_endpoint(&self, endpoint: &WebhookEndpointRecord) -> Result<(), StorageError> {
+                self.insert_endpoint(endpoint).await
+            }
+            async fn webhook_endpoints(&self, partner_id: &str) -> Result<Vec<WebhookEndpointRecord>, StorageError> {
+                self.endpoints_of(partner_id).await
+            }
+            async fn webhook_endpoint(&self, id: &str) -> Result<Option<WebhookEndpointRecord>, StorageError> {
+                self.endpoint_by_id(id).await
+            }
+            async fn rotate_webhook_secret(&self, id: &str, sealed_secret: &str, sealed_previous: &str, previous_until: i64) -> Result<bool, StorageError> {
+                self.rotate_endpoint_secret(id, sealed_secret, sealed_previous, previous_until).await
+            }
+            async fn disable_webhook_endpoint(&self, id: &str, reason: &str, at: i64) -> Result<(), StorageError> {
+                self.disable_endpoint(id, reason, at).await
+            }
+            async fn enqueue_webhook_event(&self, partner_id: &str, mode: &str, event_type: &str, payload: &str, now: i64) -> Result<Vec<String>, StorageError> {
+                self.enqueue_event(partner_id, mode, event_type, payload, now).await
+            }
+            async fn due_webhook_deliveries(&self, now: i64, limit: i64) -> Result<Vec<WebhookDeliveryRecord>, StorageError> {
+                self.due_deliveries(now, limit).await
+            }
+            async fn record_webhook_attempt(&self, attempt: &WebhookAttemptRecord, state: &str, next_attempt_at: Option<i64>) -> Result<(), StorageError> {
+                self.store_attempt(attempt, state, next_attempt_at).await
+            }
+            async fn webhook_deliveries(&self, endpoint_id: &str, limit: i64) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, StorageError> {
+                self.deliveries_of(endpoint_id, limit).await
+            }
+            async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError> {
+                self.requeue_delivery(delivery_id, now).await
             }
         }
     };

@@ -36,12 +36,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_with_clock(adjust, Arc::new(SystemClock)).await
+}
+
+/// Like [`spawn_with`] on a clock the test controls.
+pub async fn spawn_with_clock(
+    adjust: impl FnOnce(&mut Settings),
+    clock: server::clock::SharedClock,
+) -> TestApp {
     let data = tempfile::tempdir().expect("tempdir");
     let mut settings = test_settings(&data);
     adjust(&mut settings);
-    let app = Application::build(&settings, Arc::new(SystemClock))
-        .await
-        .expect("build");
+    let app = Application::build(&settings, clock).await.expect("build");
     let base = app.base_url().to_owned();
     let partners = app.state().partners.clone();
     let storage = app.state().storage.clone();

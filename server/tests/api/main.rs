@@ -8,8 +8,10 @@ mod audit;
 
 mod gateway;
 mod health;
+mod partner_api;
 mod postgres;
 mod sandbox_page;
 mod tls;
 mod tokens;
+mod webhooks;
 mod widget;
