@@ -113,6 +113,15 @@ impl Gateway {
             key_id: key_id.map(str::to_owned),
         };
 
+        let internal = |key_id: Option<&str>| {
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "okno could not check this request; try again later.".to_owned(),
+                key_id,
+            )
+        };
+
         let ip_subject = format!("ip:{client_ip}");
         self.not_blocked(&ip_subject, now_ms, client_ip, None)?;
         self.limits.check_ip(client_ip).map_err(|wait| Refusal {
@@ -140,14 +149,7 @@ impl Gateway {
 
         let (record, key) = match self.partners.verifying_key(&key_id, now_ms).await {
             Ok(found) => found,
-            Err(KeyRefusal::Internal) => {
-                return Err(refuse(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "okno could not check this request; try again later.".to_owned(),
-                    Some(&key_id),
-                ));
-            }
+            Err(KeyRefusal::Internal) => return Err(internal(Some(&key_id))),
             Err(refusal) => {
                 let status = StatusCode::UNAUTHORIZED;
                 let refusal = refuse(status, refusal.code(), refusal.to_string(), Some(&key_id));
@@ -170,12 +172,7 @@ impl Gateway {
             .await
             .map_err(|error| {
                 tracing::error!(%error, "nonce store failed");
-                refuse(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "okno could not check this request; try again later.".to_owned(),
-                    Some(&key_id),
-                )
+                internal(Some(&key_id))
             })?;
         if !fresh {
             let refusal = refuse(
@@ -194,14 +191,7 @@ impl Gateway {
             .await
             .ok()
             .flatten()
-            .ok_or_else(|| {
-                refuse(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "okno could not check this request; try again later.".to_owned(),
-                    Some(&key_id),
-                )
-            })?;
+            .ok_or_else(|| internal(Some(&key_id)))?;
         let networks = network::parse_networks(&partner.networks).unwrap_or_default();
         if !network::allowed(&networks, client_ip) {
             return Err(refuse(

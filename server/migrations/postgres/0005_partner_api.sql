@@ -4,7 +4,7 @@
 CREATE TABLE service_curation (
     partner_id TEXT NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
     service_code TEXT NOT NULL,
-    position INTEGER,
+    position BIGINT,
     hidden BOOLEAN NOT NULL DEFAULT FALSE,
     custom_title TEXT,
     PRIMARY KEY (partner_id, service_code)
@@ -18,7 +18,7 @@ CREATE TABLE listings (
     service_code TEXT NOT NULL,
     title TEXT NOT NULL,
     description TEXT NOT NULL,
-    deadline_days INTEGER,
+    deadline_days BIGINT,
     partner_reference TEXT,
     created_at BIGINT NOT NULL
 );
@@ -51,7 +51,7 @@ CREATE TABLE idempotency_keys (
     partner_id TEXT NOT NULL,
     idempotency_key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
-    status INTEGER NOT NULL,
+    status BIGINT NOT NULL,
     content_type TEXT NOT NULL,
     body TEXT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -105,7 +105,7 @@ CREATE TABLE webhook_deliveries (
     event_type TEXT NOT NULL,
     payload TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'gone')),
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     next_attempt_at BIGINT,
     finished_at BIGINT
@@ -114,9 +114,9 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_a
 
 CREATE TABLE webhook_attempts (
     delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
-    attempt INTEGER NOT NULL,
+    attempt BIGINT NOT NULL,
     at BIGINT NOT NULL,
-    status_code INTEGER,
+    status_code BIGINT,
     latency_ms BIGINT NOT NULL,
     outcome TEXT NOT NULL,
     error TEXT,

@@ -4,15 +4,15 @@ use server::{signatures::SigningKey, storage::ApplicationRecord};
 
 use crate::helpers::{SignedCall, TestApp, spawn_app};
 
-struct Partner {
-    id: String,
+pub struct Partner {
+    pub id: String,
     key_id: String,
     key: SigningKey,
     live_key_id: String,
     live_key: SigningKey,
 }
 
-async fn partner(app: &TestApp) -> Partner {
+pub async fn partner(app: &TestApp) -> Partner {
     let created = app.partner(&[]).await;
     Partner {
         id: created.id,
@@ -24,7 +24,7 @@ async fn partner(app: &TestApp) -> Partner {
 }
 
 /// A signed call with a body in `content_type`, answered in `accept`, with optional extra headers.
-async fn call(
+pub async fn call(
     app: &TestApp,
     p: &Partner,
     method: &str,
@@ -54,7 +54,7 @@ async fn call(
     .await
 }
 
-async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
+pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     (status, response.json().await.expect("json body"))
 }

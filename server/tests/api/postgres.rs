@@ -114,3 +114,145 @@ async fn signed_requests_nonces_and_refresh_families_work_on_postgres() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_partner_api_works_on_postgres() {
+    use crate::partner_api::{call, json, partner};
+    let Some(url) = fresh_schema_url().await else {
+        return;
+    };
+    let app = spawn_with(|settings| settings.database_url = Some(url.into())).await;
+    let p = partner(&app).await;
+    let body = r#"{"positions":[{"position_id":"p1","service_id":"10000000109"}]}"#;
+    let key = [("idempotency-key", "pg-1")];
+    let (status, first) = json(
+        call(
+            &app,
+            &p,
+            "POST",
+            "/api/v1/catalog/sync",
+            Some("application/json"),
+            body,
+            &key,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, first["created"][0].as_str()), (200, Some("p1")));
+    let replay = call(
+        &app,
+        &p,
+        "POST",
+        "/api/v1/catalog/sync",
+        Some("application/json"),
+        body,
+        &key,
+    )
+    .await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let (_, again) = json(
+        call(
+            &app,
+            &p,
+            "POST",
+            "/api/v1/catalog/sync",
+            Some("application/json"),
+            body,
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        again,
+        serde_json::json!({"created": [], "updated": [], "removed": []})
+    );
+
+    let (status, listing) = json(call(&app, &p, "POST", "/api/v1/services/create", Some("application/json"), r#"{"service_id":"10000000109","title":"t","description":"d","partner_reference":"r1"}"#, &[]).await).await;
+    assert_eq!(status, 201);
+    let id = listing["listing_id"].as_str().expect("id");
+    let prices = format!(
+        r#"{{"listings":[{{"listing_id":"{id}","periods":[{{"effective_from":"2026-01-01","amount_kopecks":100,"currency":"RUB"}}]}}]}}"#
+    );
+    let (status, _) = json(
+        call(
+            &app,
+            &p,
+            "POST",
+            "/api/v1/pricing/update",
+            Some("application/json"),
+            &prices,
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, dup) = json(call(&app, &p, "POST", "/api/v1/services/create", Some("application/json"), r#"{"service_id":"10000000109","title":"t","description":"d","partner_reference":"r1"}"#, &[]).await).await;
+    assert_eq!(
+        (status, dup["error"]["code"].as_str()),
+        (409, Some("listing_exists"))
+    );
+
+    app.storage
+        .create_application(&server::storage::ApplicationRecord {
+            id: "app_pg".into(),
+            partner_id: p.id.clone(),
+            mode: "test".into(),
+            service_code: "10000000109".into(),
+            status_code: 17,
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .expect("application");
+    let (status, _) = json(
+        call(
+            &app,
+            &p,
+            "POST",
+            "/api/v1/webhooks/endpoints",
+            Some("application/json"),
+            r#"{"url":"http://127.0.0.1:9/hooks","event_types":["application.status_changed"]}"#,
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, set) = json(
+        call(
+            &app,
+            &p,
+            "POST",
+            "/api/v1/services/status",
+            Some("application/json"),
+            r#"{"application_id":"app_pg","status_code":3}"#,
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, set["status_code"].as_i64()), (200, Some(3)));
+    let endpoints = app
+        .storage
+        .webhook_endpoints(&p.id)
+        .await
+        .expect("endpoints");
+    let log = app
+        .storage
+        .webhook_deliveries(&endpoints[0].id, 10)
+        .await
+        .expect("log");
+    assert_eq!(
+        log.len(),
+        1,
+        "the status change was queued for the endpoint"
+    );
+    assert!(
+        server::audit::verify(&app.storage)
+            .await
+            .expect("read")
+            .is_ok()
+    );
+}

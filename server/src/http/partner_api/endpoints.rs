@@ -64,10 +64,13 @@ pub struct ServiceListQuery {
     /// Only this agency's services, e.g. `fns`, `sfr`.
     agency: Option<String>,
     /// Only services available in this region: an 11-digit OKATO code.
+    #[param(pattern = "^[0-9]{11}$", example = "45286560000")]
     region: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 
@@ -159,14 +162,19 @@ pub async fn list_services(
 #[serde(deny_unknown_fields)]
 pub struct CreateListing {
     /// A `service_id` from `/services/list`.
+    #[schema(example = "10000000109")]
     service_id: String,
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Оформим пенсию за вас")]
     title: String,
     /// 1–4000 characters.
+    #[schema(min_length = 1, max_length = 4000)]
     description: String,
     /// How many days the service takes, as the partner shows it (1–365).
+    #[schema(minimum = 1, maximum = 365)]
     deadline_days: Option<i64>,
     /// The partner's own id for the listing (1–100 characters, unique per mode).
+    #[schema(min_length = 1, max_length = 100)]
     partner_reference: Option<String>,
 }
 
@@ -234,6 +242,7 @@ pub struct StatusQuery {
     /// The `next_cursor` of the previous page; absent to start from the beginning.
     updated_after: Option<String>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -310,6 +319,7 @@ pub async fn statuses(
 pub struct SetStatus {
     application_id: String,
     /// A portal status code, e.g. 3 (Услуга оказана).
+    #[schema(example = 3)]
     status_code: i64,
 }
 
@@ -345,9 +355,12 @@ pub async fn set_status(
 #[serde(deny_unknown_fields)]
 pub struct Position {
     /// The partner's product position id (1–100 characters, unique in the request).
+    #[schema(min_length = 1, max_length = 100, example = "sku-1")]
     position_id: String,
+    #[schema(example = "10000000109")]
     service_id: String,
     /// The position's title on the partner's platform.
+    #[schema(min_length = 1, max_length = 200)]
     title: Option<String>,
 }
 
@@ -407,13 +420,18 @@ pub async fn sync_catalog(
 #[serde(deny_unknown_fields)]
 pub struct PricePeriodDocument {
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2026-12-01")]
     effective_from: String,
     /// Last day (inclusive); absent: open-ended.
+    #[schema(format = Date)]
     effective_to: Option<String>,
     /// The fee in kopecks, zero or more.
+    #[schema(minimum = 0, example = 150000)]
     amount_kopecks: i64,
     /// Always `RUB`.
+    #[schema(pattern = "^RUB$", example = "RUB")]
     currency: String,
+    #[schema(max_length = 2000)]
     conditions: Option<String>,
 }
 
@@ -490,6 +508,7 @@ pub struct FeedbackQuery {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
