@@ -20,6 +20,12 @@ pub enum AppError {
     SessionExpired,
     #[error("the widget session is not valid")]
     SessionInvalid,
+    #[error("the sign-in expired or was already used")]
+    SignInExpired,
+    #[error("the citizen cancelled the sign-in")]
+    SignInCancelled,
+    #[error("Gosuslugi sign-in is unavailable")]
+    EsiaUnavailable,
     #[error("origin not allowed for this partner")]
     OriginNotAllowed,
     #[error("the sandbox page needs a test key")]
@@ -45,6 +51,9 @@ impl AppError {
             AppError::KeyRevoked => "key_revoked",
             AppError::SessionExpired => "session_expired",
             AppError::SessionInvalid => "session_invalid",
+            AppError::SignInExpired => "signin_expired",
+            AppError::SignInCancelled => "signin_cancelled",
+            AppError::EsiaUnavailable => "esia_unavailable",
             AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::SandboxNeedsTestKey => "sandbox_needs_test_key",
             AppError::ServiceNotFound => "service_not_found",
@@ -63,6 +72,15 @@ impl AppError {
             }
             AppError::KeyRevoked => "Виджет отключён: ключ отозван. Сообщите владельцу сайта.",
             AppError::SessionExpired => "Сеанс истёк. Обновите страницу, чтобы продолжить.",
+            AppError::SignInExpired => {
+                "Вход устарел или уже использован. Нажмите «Войти через Госуслуги» ещё раз."
+            }
+            AppError::SignInCancelled => {
+                "Вход через Госуслуги отменён. Чтобы подать заявление, войдите ещё раз."
+            }
+            AppError::EsiaUnavailable => {
+                "Госуслуги сейчас не отвечают. Попробуйте войти через несколько минут."
+            }
             AppError::SessionInvalid => {
                 "Не удалось проверить сеанс. Обновите страницу; если не поможет, сообщите владельцу сайта."
             }
@@ -96,6 +114,15 @@ impl AppError {
                 "Widget disabled: its key has been revoked. Tell the site's owner."
             }
             AppError::SessionExpired => "Your session has expired. Reload the page to continue.",
+            AppError::SignInExpired => {
+                "The sign-in has expired or was already used. Press “Sign in with Gosuslugi” again."
+            }
+            AppError::SignInCancelled => {
+                "The Gosuslugi sign-in was cancelled. Sign in again to submit an application."
+            }
+            AppError::EsiaUnavailable => {
+                "Gosuslugi is not answering right now. Try signing in again in a few minutes."
+            }
             AppError::SessionInvalid => {
                 "The session could not be checked. Reload the page; if that does not help, tell the site's owner."
             }

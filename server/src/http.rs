@@ -8,6 +8,7 @@ pub mod page_security;
 pub mod partner_api;
 pub mod same_origin;
 pub mod sandbox_faults;
+pub mod signin;
 pub mod state;
 pub mod tokens;
 pub mod widget_guard;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(tokens::router())
+        .merge(signin::router())
         .nest(partner_api::PREFIX, partner_api::router(state.clone()))
         .route(
             "/sandbox/{key}/faults",

@@ -15,6 +15,7 @@ pub mod sandbox;
 pub mod sealing;
 pub mod sessions;
 pub mod signatures;
+pub mod signin;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

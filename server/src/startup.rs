@@ -11,14 +11,16 @@ use crate::{
     audit::AuditLog,
     clock::{SharedClock, unix_millis},
     config::Settings,
+    esia::{client::EsiaClient, signer::TestSigner},
     gateway::Gateway,
     http::{self, AppState},
     partner_api::PartnerApi,
     partners::{Partners, origin::Origin},
     portal::{PortalClient, Portals},
-    sandbox::{self, SandboxPortal, control::SandboxControl},
+    sandbox::{self, SandboxPortal, control::SandboxControl, esia::SANDBOX_CLIENT_ID},
     sealing::Sealer,
     sessions::Sessions,
+    signin::SignIn,
     storage, tls,
     webhooks::outbox::Outbox,
     widget_backend::WidgetService,
@@ -144,6 +146,24 @@ impl Application {
             clock: clock.clone(),
             outbox: outbox.clone(),
         });
+        // In test mode citizens sign in at the sandbox's ESIA, on the test portal's host.
+        let test_esia = match &portals.test {
+            Some(portal) => Some(EsiaClient::new(
+                portal.base_url().clone(),
+                SANDBOX_CLIENT_ID,
+                Arc::new(TestSigner::sandbox()),
+                Duration::from_millis(settings.portal_timeout_ms),
+            )?),
+            None => None,
+        };
+        let signin = Arc::new(SignIn::new(
+            storage.clone(),
+            sealer.clone(),
+            clock.clone(),
+            sessions.clone(),
+            test_esia,
+            &base_url,
+        ));
         let widget = Arc::new(WidgetService {
             partners: partners.clone(),
             sessions: sessions.clone(),
@@ -178,6 +198,7 @@ impl Application {
             sessions,
             partner_api,
             outbox,
+            signin,
             okno_origin,
             https: tls.is_some(),
         };

@@ -371,6 +371,23 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, StorageError>;
     /// Queues a delivery again for an immediate attempt; false if unknown.
     async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError>;
+
+    // ---- Citizens' sign-in ----
+
+    async fn store_signin_attempt(&self, attempt: &SigninAttempt) -> Result<(), StorageError>;
+    /// Removes and returns an unexpired attempt: a `state` works once.
+    async fn take_signin_attempt(
+        &self,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<SigninAttempt>, StorageError>;
+    async fn store_signin_handoff(&self, handoff: &SigninHandoff) -> Result<(), StorageError>;
+    /// Removes and returns an unexpired handoff: a one-time code works once.
+    async fn take_signin_handoff(
+        &self,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<Option<SigninHandoff>, StorageError>;
 }
 
 pub type SharedStorage = Arc<dyn Storage>;

@@ -7,8 +7,8 @@ use leptos::config::LeptosOptions;
 
 use crate::{
     audit::AuditLog, gateway::Gateway, partner_api::PartnerApi, partners::Partners,
-    portal::Portals, sessions::Sessions, storage::SharedStorage, webhooks::outbox::Outbox,
-    widget_backend::WidgetService,
+    portal::Portals, sessions::Sessions, signin::SignIn, storage::SharedStorage,
+    webhooks::outbox::Outbox, widget_backend::WidgetService,
 };
 
 #[derive(Clone)]
@@ -25,6 +25,7 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     pub partner_api: Arc<PartnerApi>,
     pub outbox: Arc<Outbox>,
+    pub signin: Arc<SignIn>,
     /// okno's own public origin, e.g. `http://127.0.0.1:3000`.
     pub okno_origin: String,
     /// Served over TLS: responses carry HSTS.

@@ -1,5 +1,5 @@
-//! Records the Partner API stores: curation, listings and prices, catalog positions,
-//! idempotent answers, applications' statuses, feedback and webhooks.
+//! Records the Partner API and the citizen flow store: curation, listings and prices, catalog
+//! positions, idempotent answers, applications' statuses, feedback, webhooks, sign-ins.
 
 /// A partner's choice for one service in its list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,4 +129,28 @@ pub struct WebhookAttemptRecord {
     /// `delivered`, `failed` or `gone`.
     pub outcome: String,
     pub error: Option<String>,
+}
+
+/// A sign-in in progress, found again by its OAuth `state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninAttempt {
+    pub state: String,
+    pub partner_id: String,
+    pub publishable_key: String,
+    pub mode: String,
+    /// The embedding page's origin, already checked against the partner's list.
+    pub origin: String,
+    pub scope: String,
+    pub sealed_verifier: String,
+    pub expires_at: i64,
+}
+
+/// A finished sign-in waiting for the widget frame to collect it with its one-time code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninHandoff {
+    pub code_hash: String,
+    pub partner_id: String,
+    pub publishable_key: String,
+    pub sealed_payload: String,
+    pub expires_at: i64,
 }

@@ -8,9 +8,9 @@ use sqlx::{Pool, Postgres, Sqlite};
 use super::{
     AlertRecord, ApplicationRecord, CatalogPosition, CurationRecord, FeedbackRecord,
     IdempotencyClaim, ListingRecord, NewPartner, PartnerRecord, PricePeriod, PublishableKeyRecord,
-    RefreshOutcome, RefreshTokenRecord, SecretKeyRecord, SigningKeyRecord, Storage, StorageError,
-    StoredAnswer, SyncOutcome, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
-    parse_mode,
+    RefreshOutcome, RefreshTokenRecord, SecretKeyRecord, SigninAttempt, SigninHandoff,
+    SigningKeyRecord, Storage, StorageError, StoredAnswer, SyncOutcome, WebhookAttemptRecord,
+    WebhookDeliveryRecord, WebhookEndpointRecord, parse_mode,
 };
 use crate::audit::{AuditDraft, AuditRecord, chain};
 
@@ -711,7 +711,7 @@ macro_rules! impl_storage {
 
             async fn purge_expired(&self, now: i64) -> Result<(), StorageError> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                for table in ["seen_nonces", "revoked_tokens", "refresh_tokens"] {
+                for table in ["seen_nonces", "revoked_tokens", "refresh_tokens", "signin_attempts", "signin_handoffs"] {
                     // Table names come from the fixed list above.
                     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE expires_at < $1")))
                         .bind(now)
@@ -800,6 +800,74 @@ macro_rules! impl_storage {
             }
             async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError> {
                 self.requeue_delivery(delivery_id, now).await
+            }
+
+            async fn store_signin_attempt(&self, a: &SigninAttempt) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO signin_attempts (state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&a.state)
+                .bind(&a.partner_id)
+                .bind(&a.publishable_key)
+                .bind(&a.mode)
+                .bind(&a.origin)
+                .bind(&a.scope)
+                .bind(&a.sealed_verifier)
+                .bind(a.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_signin_attempt(&self, state: &str, now: i64) -> Result<Option<SigninAttempt>, StorageError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row: Option<(String, String, String, String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at \
+                     FROM signin_attempts WHERE state = $1",
+                )
+                .bind(state)
+                .fetch_optional(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM signin_attempts WHERE state = $1").bind(state).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(row
+                    .filter(|r| r.7 > now)
+                    .map(|(state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at)| SigninAttempt {
+                        state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at,
+                    }))
+            }
+
+            async fn store_signin_handoff(&self, h: &SigninHandoff) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO signin_handoffs (code_hash, partner_id, publishable_key, sealed_payload, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&h.code_hash)
+                .bind(&h.partner_id)
+                .bind(&h.publishable_key)
+                .bind(&h.sealed_payload)
+                .bind(h.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_signin_handoff(&self, code_hash: &str, now: i64) -> Result<Option<SigninHandoff>, StorageError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT code_hash, partner_id, publishable_key, sealed_payload, expires_at FROM signin_handoffs WHERE code_hash = $1",
+                )
+                .bind(code_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM signin_handoffs WHERE code_hash = $1").bind(code_hash).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(row
+                    .filter(|r| r.4 > now)
+                    .map(|(code_hash, partner_id, publishable_key, sealed_payload, expires_at)| SigninHandoff {
+                        code_hash, partner_id, publishable_key, sealed_payload, expires_at,
+                    }))
             }
         }
     };

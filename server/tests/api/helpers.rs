@@ -104,6 +104,11 @@ impl TestApp {
             .token
     }
 
+    /// The server's data directory (its SQLite file and key file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     /// EPGU API calls the in-process sandbox portal has received so far.
     pub fn portal_calls(&self) -> u64 {
         self.sandbox

@@ -11,6 +11,7 @@ mod health;
 mod partner_api;
 mod postgres;
 mod sandbox_page;
+mod signin;
 mod tls;
 mod tokens;
 mod webhooks;

@@ -1,0 +1,174 @@
+//! The sign-in popup's routes: `/w/{key}/signin` (behind the widget guard) sends the popup to
+//! ESIA; `/signin/callback` takes it back and hands a one-time code to the widget frame over
+//! postMessage; `/widget-api/signin/collect` lets the frame trade that code for the profile
+//! and the citizen's tokens.
+
+use app::{components::error_notice::error_document, error::AppError, partner::PartnerView};
+use axum::{
+    Extension, Json, Router,
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AppState, error::ApiError, page_security::CspNonce, tokens::refresh_cookie};
+use crate::signin::SigninOrigin;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/w/{key}/signin", get(start))
+        .route("/signin/callback", get(callback))
+        .route("/widget-api/signin/collect", post(collect))
+}
+
+fn page_error(error: AppError) -> Response {
+    let status = match error {
+        AppError::SignInExpired | AppError::SignInCancelled => StatusCode::BAD_REQUEST,
+        AppError::ModeNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::EsiaUnavailable => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, Html(error_document(error))).into_response()
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    /// ESIA scopes the service needs, space-separated.
+    scope: Option<String>,
+}
+
+/// The guard has checked the key and the embedding origin; the popup goes on to ESIA.
+async fn start(
+    State(state): State<AppState>,
+    Extension(partner): Extension<PartnerView>,
+    Query(query): Query<StartQuery>,
+) -> Response {
+    let Some(partner_id) = state
+        .partners
+        .resolve(&partner.publishable_key)
+        .await
+        .ok()
+        .map(|p| p.id)
+    else {
+        return page_error(AppError::KeyUnknown);
+    };
+    let from = SigninOrigin {
+        partner_id,
+        publishable_key: partner.publishable_key.clone(),
+        mode: partner.mode,
+        origin: partner
+            .parent_origin
+            .clone()
+            .unwrap_or_else(|| state.okno_origin.clone()),
+    };
+    match state.signin.start(&from, query.scope.as_deref()).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(error) => page_error(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// Back from ESIA: a small page that gives the one-time code to the frame that opened it (only
+/// to okno's own origin) and closes; opened without an opener, it says where to go back.
+async fn callback(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(oauth_state) = query.state.as_deref() else {
+        return page_error(AppError::SignInExpired);
+    };
+    let code = match state
+        .signin
+        .finish(query.code.as_deref(), oauth_state, query.error.as_deref())
+        .await
+    {
+        Ok(code) => code,
+        Err(error) => return page_error(error),
+    };
+    let message = json!({ "type": "okno:signin", "version": 1, "code": code });
+    let origin = json!(state.okno_origin);
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Вход выполнен</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/okno.css\"></head><body><main class=\"widget\">\
+         <p data-testid=\"signin-done\">Вход выполнен. Вернитесь на страницу с заявлением — это окно закроется само.</p>\
+         <p lang=\"en\">Signed in. Return to the page with the application; this window closes by itself.</p></main>\
+         <script nonce=\"{}\">if (window.opener) {{ window.opener.postMessage({message}, {origin}); window.close(); }}</script>\
+         </body></html>",
+        nonce.0
+    );
+    let mut response = Html(html).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize)]
+struct CollectRequest {
+    /// The frame's widget session.
+    session: String,
+    /// The one-time code the popup handed over.
+    code: String,
+}
+
+/// The frame's half: a valid widget session and the one-time code give the profile and an
+/// access token; the refresh token goes into the partitioned `__Host-` cookie.
+async fn collect(State(state): State<AppState>, Json(request): Json<CollectRequest>) -> Response {
+    let widget = match state.sessions.verify_widget_session(&request.session).await {
+        Ok(verified) => verified.claims,
+        Err(error) => {
+            return ApiError {
+                status: StatusCode::UNAUTHORIZED,
+                code: if error.code() == "token_expired" {
+                    "session_expired"
+                } else {
+                    "session_invalid"
+                },
+                message: "The widget session is not valid; reload the page.".to_owned(),
+                request_id: None,
+            }
+            .into_response();
+        }
+    };
+    match state.signin.collect(&widget, &request.code).await {
+        Ok(signed_in) => {
+            let mut response = Json(json!({
+                "profile": signed_in.profile,
+                "access_token": signed_in.tokens.access.token,
+                "expires_at": signed_in.tokens.access.expires_at,
+            }))
+            .into_response();
+            if let Ok(cookie) =
+                HeaderValue::from_str(&refresh_cookie(Some(&signed_in.tokens.refresh_token)))
+            {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => ApiError {
+            status: if error == AppError::Internal {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            code: error.code(),
+            message: error.message_en().to_owned(),
+            request_id: None,
+        }
+        .into_response(),
+    }
+}

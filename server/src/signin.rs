@@ -1,0 +1,288 @@
+//! Citizens sign in with Gosuslugi (ESIA) for the widget. A popup on okno's own origin runs the
+//! authorization-code flow with PKCE; the callback leaves a one-time code that the popup hands to
+//! the widget frame over postMessage; the frame exchanges it (with its widget session) for the
+//! citizen's profile, to prefill forms, and the citizen's tokens. No third-party cookie is needed
+//! for any of it.
+
+use std::sync::Arc;
+
+use app::{error::AppError, partner::Mode, services::AccountLevel};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::{
+    clock::{SharedClock, unix_millis},
+    esia::client::{EsiaClient, Pkce},
+    sealing::Sealer,
+    sessions::{CitizenTokens, Sessions},
+    storage::{SharedStorage, SigninAttempt, SigninHandoff},
+    tokens::{CitizenAccess, WidgetSession},
+};
+
+/// How long a citizen has to finish signing in at ESIA.
+const ATTEMPT_MS: i64 = 10 * 60 * 1_000;
+/// How long the widget frame has to collect a finished sign-in.
+const HANDOFF_MS: i64 = 2 * 60 * 1_000;
+/// What okno reads at ESIA when a service does not say more.
+const DEFAULT_SCOPE: &str = "openid fullname birthdate snils";
+
+/// Where a sign-in starts: the partner and embedding page a checked widget request came from.
+#[derive(Debug, Clone)]
+pub struct SigninOrigin {
+    pub partner_id: String,
+    pub publishable_key: String,
+    pub mode: Mode,
+    pub origin: String,
+}
+
+/// What the widget learns about the signed-in citizen (shown only to the citizen, in okno's frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitizenProfile {
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    /// `DD.MM.YYYY`, as ESIA gives it.
+    pub birth_date: Option<String>,
+    pub snils: Option<String>,
+    pub level: AccountLevel,
+}
+
+/// The sealed content of a handoff.
+#[derive(Serialize, Deserialize)]
+struct Handoff {
+    oid: String,
+    mode: Mode,
+    profile: CitizenProfile,
+}
+
+/// A collected sign-in: the profile and the citizen's okno tokens.
+pub struct SignedIn {
+    pub profile: CitizenProfile,
+    pub tokens: CitizenTokens,
+}
+
+pub struct SignIn {
+    storage: SharedStorage,
+    sealer: Arc<Sealer>,
+    clock: SharedClock,
+    sessions: Arc<Sessions>,
+    /// ESIA for test keys (the sandbox's); live ESIA is configured by a later issue.
+    test_esia: Option<EsiaClient>,
+    /// `…/signin/callback` on okno's public origin.
+    redirect_uri: String,
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// The ESIA person id in an access token. The token came straight from ESIA over the back
+/// channel, so its payload is read, not verified again.
+fn subject(access_token: &str) -> Option<String> {
+    let payload = access_token.split('.').nth(1)?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    claims.get("urn:esia:sbj_id")?.as_str().map(str::to_owned)
+}
+
+fn text(person: &serde_json::Value, key: &str) -> Option<String> {
+    person.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+impl SignIn {
+    pub fn new(
+        storage: SharedStorage,
+        sealer: Arc<Sealer>,
+        clock: SharedClock,
+        sessions: Arc<Sessions>,
+        test_esia: Option<EsiaClient>,
+        okno_base: &str,
+    ) -> Self {
+        SignIn {
+            storage,
+            sealer,
+            clock,
+            sessions,
+            test_esia,
+            redirect_uri: format!("{okno_base}/signin/callback"),
+        }
+    }
+
+    fn esia(&self, mode: Mode) -> Result<&EsiaClient, AppError> {
+        match mode {
+            Mode::Test => self.test_esia.as_ref().ok_or(AppError::ModeNotConfigured),
+            Mode::Live => Err(AppError::ModeNotConfigured),
+        }
+    }
+
+    fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> AppError {
+        move |error| {
+            tracing::error!(%error, "{what}");
+            AppError::Internal
+        }
+    }
+
+    /// Remembers the attempt and answers the ESIA page to send the popup to.
+    pub async fn start(&self, from: &SigninOrigin, scope: Option<&str>) -> Result<Url, AppError> {
+        let esia = self.esia(from.mode)?;
+        let scope = scope.unwrap_or(DEFAULT_SCOPE).to_owned();
+        let pkce = Pkce::generate();
+        let state = random_token();
+        let now = self.clock.now();
+        let attempt = SigninAttempt {
+            sealed_verifier: self
+                .sealer
+                .seal(pkce.verifier.as_bytes(), &state)
+                .map_err(Self::internal("sealing a PKCE verifier failed"))?,
+            state: state.clone(),
+            partner_id: from.partner_id.clone(),
+            publishable_key: from.publishable_key.clone(),
+            mode: from.mode.as_str().to_owned(),
+            origin: from.origin.clone(),
+            scope: scope.clone(),
+            expires_at: unix_millis(now) + ATTEMPT_MS,
+        };
+        self.storage
+            .store_signin_attempt(&attempt)
+            .await
+            .map_err(Self::internal("storing a sign-in failed"))?;
+        esia.authorization_url(&scope, &state, &self.redirect_uri, &pkce, now)
+            .map_err(Self::internal("building the ESIA URL failed"))
+    }
+
+    /// ESIA sent the popup back: exchanges the code, reads the profile, leaves a one-time code
+    /// for the widget frame. `Err(SignInCancelled)` when the citizen declined at ESIA.
+    pub async fn finish(
+        &self,
+        code: Option<&str>,
+        state: &str,
+        esia_error: Option<&str>,
+    ) -> Result<String, AppError> {
+        let now = self.clock.now();
+        let attempt = self
+            .storage
+            .take_signin_attempt(state, unix_millis(now))
+            .await
+            .map_err(Self::internal("reading a sign-in failed"))?
+            .ok_or(AppError::SignInExpired)?;
+        if esia_error.is_some() {
+            return Err(AppError::SignInCancelled);
+        }
+        let code = code.ok_or(AppError::SignInCancelled)?;
+        let mode = if attempt.mode == "live" {
+            Mode::Live
+        } else {
+            Mode::Test
+        };
+        let esia = self.esia(mode)?;
+        let verifier = self
+            .sealer
+            .open(&attempt.sealed_verifier, &attempt.state)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or(AppError::Internal)?;
+        let tokens = esia
+            .exchange_code(code, &attempt.scope, &self.redirect_uri, &verifier, now)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "ESIA code exchange failed");
+                AppError::EsiaUnavailable
+            })?;
+        let oid = subject(&tokens.access_token).ok_or(AppError::EsiaUnavailable)?;
+        let person = esia
+            .person(&tokens.access_token, &oid)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "ESIA person read failed");
+                AppError::EsiaUnavailable
+            })?;
+        let profile = CitizenProfile {
+            last_name: text(&person, "lastName"),
+            first_name: text(&person, "firstName"),
+            middle_name: text(&person, "middleName"),
+            birth_date: text(&person, "birthDate"),
+            snils: text(&person, "snils"),
+            level: if person.get("trusted").and_then(|v| v.as_bool()) == Some(true) {
+                AccountLevel::Confirmed
+            } else {
+                AccountLevel::Standard
+            },
+        };
+        let one_time = random_token();
+        let code_hash = sha256_hex(&one_time);
+        let payload = serde_json::to_vec(&Handoff { oid, mode, profile })
+            .map_err(Self::internal("encoding a sign-in failed"))?;
+        let handoff = SigninHandoff {
+            sealed_payload: self
+                .sealer
+                .seal(&payload, &code_hash)
+                .map_err(Self::internal("sealing a sign-in failed"))?,
+            code_hash,
+            partner_id: attempt.partner_id,
+            publishable_key: attempt.publishable_key,
+            expires_at: unix_millis(now) + HANDOFF_MS,
+        };
+        self.storage
+            .store_signin_handoff(&handoff)
+            .await
+            .map_err(Self::internal("storing a sign-in failed"))?;
+        Ok(one_time)
+    }
+
+    /// The widget frame collects a finished sign-in with its one-time code. The code works once,
+    /// only for the partner and key whose widget started it.
+    pub async fn collect(
+        &self,
+        widget: &WidgetSession,
+        one_time: &str,
+    ) -> Result<SignedIn, AppError> {
+        let now = unix_millis(self.clock.now());
+        let handoff = self
+            .storage
+            .take_signin_handoff(&sha256_hex(one_time), now)
+            .await
+            .map_err(Self::internal("reading a sign-in failed"))?
+            .ok_or(AppError::SignInExpired)?;
+        if handoff.partner_id != widget.partner_id
+            || handoff.publishable_key != widget.publishable_key
+        {
+            tracing::warn!(partner = %widget.partner_id, "a sign-in code was presented by another widget");
+            return Err(AppError::SignInExpired);
+        }
+        let payload = self
+            .sealer
+            .open(&handoff.sealed_payload, &handoff.code_hash)
+            .map_err(Self::internal("opening a sign-in failed"))?;
+        let handoff_content: Handoff = serde_json::from_slice(&payload)
+            .map_err(Self::internal("decoding a sign-in failed"))?;
+        // The partner only ever sees this pseudonym, never the ESIA id.
+        let citizen_id = format!(
+            "cit_{}",
+            &sha256_hex(&format!("{}:{}", widget.partner_id, handoff_content.oid))[..24]
+        );
+        let tokens = self
+            .sessions
+            .start_citizen_session(&CitizenAccess {
+                citizen_id,
+                partner_id: widget.partner_id.clone(),
+                consent_id: String::new(),
+                scope: "profile".to_owned(),
+                mode: handoff_content.mode,
+            })
+            .await
+            .map_err(Self::internal("starting a citizen session failed"))?;
+        Ok(SignedIn {
+            profile: handoff_content.profile,
+            tokens,
+        })
+    }
+}
