@@ -3,7 +3,8 @@
 //! A [`ServiceDescription`] says what a service is (portal codes, agency, summary, deadline,
 //! fee, the account level and regions it needs, the documents to have at hand) and carries the
 //! [`FormSchema`] of its application. Both are data, not code: they serialise to JSON with
-//! serde, and [`FormSchema::check`] tells whether a schema is well formed.
+//! serde, and [`FormSchema::check`] tells whether a schema is well formed. [`values`] checks a
+//! citizen's answers against a schema.
 //!
 //! # The form schema format
 //!
@@ -109,6 +110,7 @@ use crate::identifiers::IdentifierKind;
 use serde::{Deserialize, Serialize};
 
 mod check;
+pub mod values;
 pub use check::SchemaError;
 
 /// The largest attachment a form may accept: 5 MiB.
