@@ -3,7 +3,7 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use crate::{
-    catalog::CatalogPage, error::AppError, sandbox_info::SandboxOverview,
+    catalog::CatalogPage, citizen::SignedInCitizen, error::AppError, sandbox_info::SandboxOverview,
     services::ServiceDescription,
 };
 
@@ -24,6 +24,14 @@ pub trait WidgetBackend: Send + Sync + 'static {
         publishable_key: &'a str,
         code: &'a str,
     ) -> BoxFuture<'a, Result<ServiceDescription, AppError>>;
+
+    /// Collects a finished Gosuslugi sign-in with its one-time code, for the widget session's
+    /// partner; also answers the refresh token for the frame's cookie.
+    fn collect_signin<'a>(
+        &'a self,
+        session: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<(SignedInCitizen, String), AppError>>;
 
     /// Test citizens, status triggers and injected faults, for a test key's sandbox page.
     fn sandbox_overview<'a>(

@@ -2,4 +2,5 @@
 
 pub mod error_notice;
 pub mod frame_bridge;
+pub mod gosuslugi_signin;
 pub mod service_catalog;

@@ -21,9 +21,9 @@ pub enum AppError {
     #[error("the widget session is not valid")]
     SessionInvalid,
     #[error("the sign-in expired or was already used")]
-    SignInExpired,
+    SigninExpired,
     #[error("the citizen cancelled the sign-in")]
-    SignInCancelled,
+    SigninCancelled,
     #[error("Gosuslugi sign-in is unavailable")]
     EsiaUnavailable,
     #[error("origin not allowed for this partner")]
@@ -51,8 +51,8 @@ impl AppError {
             AppError::KeyRevoked => "key_revoked",
             AppError::SessionExpired => "session_expired",
             AppError::SessionInvalid => "session_invalid",
-            AppError::SignInExpired => "signin_expired",
-            AppError::SignInCancelled => "signin_cancelled",
+            AppError::SigninExpired => "signin_expired",
+            AppError::SigninCancelled => "signin_cancelled",
             AppError::EsiaUnavailable => "esia_unavailable",
             AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::SandboxNeedsTestKey => "sandbox_needs_test_key",
@@ -72,10 +72,10 @@ impl AppError {
             }
             AppError::KeyRevoked => "Виджет отключён: ключ отозван. Сообщите владельцу сайта.",
             AppError::SessionExpired => "Сеанс истёк. Обновите страницу, чтобы продолжить.",
-            AppError::SignInExpired => {
+            AppError::SigninExpired => {
                 "Вход устарел или уже использован. Нажмите «Войти через Госуслуги» ещё раз."
             }
-            AppError::SignInCancelled => {
+            AppError::SigninCancelled => {
                 "Вход через Госуслуги отменён. Чтобы подать заявление, войдите ещё раз."
             }
             AppError::EsiaUnavailable => {
@@ -114,10 +114,10 @@ impl AppError {
                 "Widget disabled: its key has been revoked. Tell the site's owner."
             }
             AppError::SessionExpired => "Your session has expired. Reload the page to continue.",
-            AppError::SignInExpired => {
+            AppError::SigninExpired => {
                 "The sign-in has expired or was already used. Press “Sign in with Gosuslugi” again."
             }
-            AppError::SignInCancelled => {
+            AppError::SigninCancelled => {
                 "The Gosuslugi sign-in was cancelled. Sign in again to submit an application."
             }
             AppError::EsiaUnavailable => {

@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 pub mod catalog;
+pub mod citizen;
 pub mod components;
 pub mod error;
 pub mod identifiers;

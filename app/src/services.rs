@@ -339,6 +339,16 @@ impl AccountLevel {
         }
     }
 
+    /// The level's name inside a sentence ("нужна подтверждённая учётная запись"). Written out
+    /// rather than lower-cased at run time: `to_lowercase` would ship Unicode tables in the WASM.
+    pub fn name_in_sentence_ru(self) -> &'static str {
+        match self {
+            Self::Simplified => "упрощённая учётная запись",
+            Self::Standard => "стандартная учётная запись",
+            Self::Confirmed => "подтверждённая учётная запись",
+        }
+    }
+
     /// Whether a citizen whose account is at level `citizen` meets this required level.
     pub fn allows(self, citizen: AccountLevel) -> bool {
         citizen >= self

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// How long a citizen's sign-in lasts without being used, in seconds.
-pub const REFRESH_LIFETIME: i64 = 8 * 60 * 60;
+pub const REFRESH_LIFETIME: i64 = app::widget_api::REFRESH_SECONDS;
 /// Seconds a replaced signing key keeps verifying after its successor starts signing: the
 /// longest token lifetime plus leeway, so no token outlives the key that can verify it.
 const RETIRE_AFTER: i64 = TokenKind::WidgetSession.max_lifetime() + 60;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use app::{error::AppError, partner::Mode, services::AccountLevel};
+use app::{citizen::CitizenProfile, error::AppError, partner::Mode, services::AccountLevel};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -35,18 +35,6 @@ pub struct SigninOrigin {
     pub publishable_key: String,
     pub mode: Mode,
     pub origin: String,
-}
-
-/// What the widget learns about the signed-in citizen (shown only to the citizen, in okno's frame).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CitizenProfile {
-    pub last_name: Option<String>,
-    pub first_name: Option<String>,
-    pub middle_name: Option<String>,
-    /// `DD.MM.YYYY`, as ESIA gives it.
-    pub birth_date: Option<String>,
-    pub snils: Option<String>,
-    pub level: AccountLevel,
 }
 
 /// The sealed content of a handoff.
@@ -160,7 +148,7 @@ impl SignIn {
     }
 
     /// ESIA sent the popup back: exchanges the code, reads the profile, leaves a one-time code
-    /// for the widget frame. `Err(SignInCancelled)` when the citizen declined at ESIA.
+    /// for the widget frame. `Err(SigninCancelled)` when the citizen declined at ESIA.
     pub async fn finish(
         &self,
         code: Option<&str>,
@@ -173,11 +161,11 @@ impl SignIn {
             .take_signin_attempt(state, unix_millis(now))
             .await
             .map_err(Self::internal("reading a sign-in failed"))?
-            .ok_or(AppError::SignInExpired)?;
+            .ok_or(AppError::SigninExpired)?;
         if esia_error.is_some() {
-            return Err(AppError::SignInCancelled);
+            return Err(AppError::SigninCancelled);
         }
-        let code = code.ok_or(AppError::SignInCancelled)?;
+        let code = code.ok_or(AppError::SigninCancelled)?;
         let mode = if attempt.mode == "live" {
             Mode::Live
         } else {
@@ -251,12 +239,12 @@ impl SignIn {
             .take_signin_handoff(&sha256_hex(one_time), now)
             .await
             .map_err(Self::internal("reading a sign-in failed"))?
-            .ok_or(AppError::SignInExpired)?;
+            .ok_or(AppError::SigninExpired)?;
         if handoff.partner_id != widget.partner_id
             || handoff.publishable_key != widget.publishable_key
         {
             tracing::warn!(partner = %widget.partner_id, "a sign-in code was presented by another widget");
-            return Err(AppError::SignInExpired);
+            return Err(AppError::SigninExpired);
         }
         let payload = self
             .sealer

@@ -167,6 +167,7 @@ impl Application {
         let widget = Arc::new(WidgetService {
             partners: partners.clone(),
             sessions: sessions.clone(),
+            signin: signin.clone(),
             portals: portals.clone(),
             sandbox: sandbox_control,
             sandbox_step_seconds: settings.sandbox_step_seconds,

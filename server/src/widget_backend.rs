@@ -5,6 +5,7 @@ use std::sync::Arc;
 use app::{
     backend::{BoxFuture, WidgetBackend},
     catalog::CatalogPage,
+    citizen::SignedInCitizen,
     error::AppError,
     partner::Mode,
     sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
@@ -17,11 +18,14 @@ use crate::{
     registry,
     sandbox::{citizens, control::SandboxControl, orders::TRIGGERS},
     sessions::Sessions,
+    signin::SignIn,
+    tokens::WidgetSession,
 };
 
 pub struct WidgetService {
     pub partners: Arc<Partners>,
     pub sessions: Arc<Sessions>,
+    pub signin: Arc<SignIn>,
     pub portals: Arc<Portals>,
     /// The test portal's control API, when test mode runs against a sandbox.
     pub sandbox: Option<SandboxControl>,
@@ -30,13 +34,12 @@ pub struct WidgetService {
 }
 
 impl WidgetService {
-    /// The partner of a widget session: the token must verify (≤ 15 min, not revoked) and its
-    /// publishable key must still be live and the partner's.
-    async fn session_partner(&self, session: &str) -> Result<ResolvedPartner, AppError> {
-        let verified = self
-            .sessions
+    /// The verified claims of a widget session, or the refusal to show.
+    async fn widget_claims(&self, session: &str) -> Result<WidgetSession, AppError> {
+        self.sessions
             .verify_widget_session(session)
             .await
+            .map(|verified| verified.claims)
             .map_err(|error| match error.code() {
                 "token_expired" => AppError::SessionExpired,
                 "internal_error" => {
@@ -44,12 +47,15 @@ impl WidgetService {
                     AppError::Internal
                 }
                 _ => AppError::SessionInvalid,
-            })?;
-        let partner = self
-            .partners
-            .resolve(&verified.claims.publishable_key)
-            .await?;
-        if partner.id != verified.claims.partner_id {
+            })
+    }
+
+    /// The partner of a widget session: the token must verify (≤ 15 min, not revoked) and its
+    /// publishable key must still be live and the partner's.
+    async fn session_partner(&self, session: &str) -> Result<ResolvedPartner, AppError> {
+        let claims = self.widget_claims(session).await?;
+        let partner = self.partners.resolve(&claims.publishable_key).await?;
+        if partner.id != claims.partner_id {
             return Err(AppError::SessionInvalid);
         }
         Ok(partner)
@@ -89,6 +95,24 @@ impl WidgetBackend for WidgetService {
             registry::find(code)
                 .cloned()
                 .ok_or(AppError::ServiceNotFound)
+        })
+    }
+
+    fn collect_signin<'a>(
+        &'a self,
+        session: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<(SignedInCitizen, String), AppError>> {
+        Box::pin(async move {
+            let claims = self.widget_claims(session).await?;
+            // The key must still be live: a revoked widget signs nobody in.
+            self.partners.resolve(&claims.publishable_key).await?;
+            let signed_in = self.signin.collect(&claims, code).await?;
+            let citizen = SignedInCitizen {
+                profile: signed_in.profile,
+                access_token: signed_in.tokens.access.token,
+            };
+            Ok((citizen, signed_in.tokens.refresh_token))
         })
     }
 

@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    components::{error_notice::ErrorNotice, frame_bridge::FrameBridge},
+    components::{
+        error_notice::ErrorNotice, frame_bridge::FrameBridge, gosuslugi_signin::GosuslugiSignIn,
+    },
     partner::current_partner,
     services::{RegionRule, ServiceDescription},
     widget_api::load_service,
@@ -38,14 +40,30 @@ pub fn WidgetService() -> impl IntoView {
             params.get("code").unwrap_or_default(),
         )
     });
-    let parent_origin = current_partner().and_then(|partner| partner.parent_origin);
+    let partner = current_partner();
+    let session = partner
+        .as_ref()
+        .map(|p| p.session.clone())
+        .unwrap_or_default();
+    let parent_origin = partner.and_then(|partner| partner.parent_origin);
     let back = format!(
         "/w/{key}/services{}",
         origin_query(parent_origin.as_deref())
     );
+    let signin_base = format!("/w/{key}/signin{}", origin_query(parent_origin.as_deref()));
     let service = Suspend::new(async move {
         match load_service(key, code).await {
-            Ok(service) => view! { <ServiceDetails service /> }.into_any(),
+            Ok(service) => {
+                let separator = if signin_base.contains('?') { '&' } else { '?' };
+                let scope = service.required_scopes().join("%20");
+                let popup_url = format!("{signin_base}{separator}scope={scope}");
+                let required_level = service.required_level;
+                view! {
+                    <ServiceDetails service />
+                    <GosuslugiSignIn popup_url session=session.clone() required_level />
+                }
+                .into_any()
+            }
             Err(error) => {
                 #[cfg(feature = "ssr")]
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

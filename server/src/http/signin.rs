@@ -1,32 +1,30 @@
 //! The sign-in popup's routes: `/w/{key}/signin` (behind the widget guard) sends the popup to
 //! ESIA; `/signin/callback` takes it back and hands a one-time code to the widget frame over
-//! postMessage; `/widget-api/signin/collect` lets the frame trade that code for the profile
-//! and the citizen's tokens.
+//! postMessage. The frame trades that code with the `collect_signin` server function.
 
 use app::{components::error_notice::error_document, error::AppError, partner::PartnerView};
 use axum::{
-    Extension, Json, Router,
+    Extension, Router,
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, error::ApiError, page_security::CspNonce, tokens::refresh_cookie};
+use super::{AppState, page_security::CspNonce};
 use crate::signin::SigninOrigin;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{key}/signin", get(start))
         .route("/signin/callback", get(callback))
-        .route("/widget-api/signin/collect", post(collect))
 }
 
 fn page_error(error: AppError) -> Response {
     let status = match error {
-        AppError::SignInExpired | AppError::SignInCancelled => StatusCode::BAD_REQUEST,
+        AppError::SigninExpired | AppError::SigninCancelled => StatusCode::BAD_REQUEST,
         AppError::ModeNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
         AppError::EsiaUnavailable => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -85,7 +83,7 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(oauth_state) = query.state.as_deref() else {
-        return page_error(AppError::SignInExpired);
+        return page_error(AppError::SigninExpired);
     };
     let code = match state
         .signin
@@ -112,63 +110,4 @@ async fn callback(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-#[derive(Deserialize)]
-struct CollectRequest {
-    /// The frame's widget session.
-    session: String,
-    /// The one-time code the popup handed over.
-    code: String,
-}
-
-/// The frame's half: a valid widget session and the one-time code give the profile and an
-/// access token; the refresh token goes into the partitioned `__Host-` cookie.
-async fn collect(State(state): State<AppState>, Json(request): Json<CollectRequest>) -> Response {
-    let widget = match state.sessions.verify_widget_session(&request.session).await {
-        Ok(verified) => verified.claims,
-        Err(error) => {
-            return ApiError {
-                status: StatusCode::UNAUTHORIZED,
-                code: if error.code() == "token_expired" {
-                    "session_expired"
-                } else {
-                    "session_invalid"
-                },
-                message: "The widget session is not valid; reload the page.".to_owned(),
-                request_id: None,
-            }
-            .into_response();
-        }
-    };
-    match state.signin.collect(&widget, &request.code).await {
-        Ok(signed_in) => {
-            let mut response = Json(json!({
-                "profile": signed_in.profile,
-                "access_token": signed_in.tokens.access.token,
-                "expires_at": signed_in.tokens.access.expires_at,
-            }))
-            .into_response();
-            if let Ok(cookie) =
-                HeaderValue::from_str(&refresh_cookie(Some(&signed_in.tokens.refresh_token)))
-            {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
-            }
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(error) => ApiError {
-            status: if error == AppError::Internal {
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            code: error.code(),
-            message: error.message_en().to_owned(),
-            request_id: None,
-        }
-        .into_response(),
-    }
 }

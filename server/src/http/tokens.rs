@@ -11,11 +11,9 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{AppState, error::ApiError};
-use crate::sessions::{CitizenTokens, REFRESH_LIFETIME};
+use crate::sessions::CitizenTokens;
 
-/// The refresh cookie: `__Host-` (Secure, Path=/, no Domain), HttpOnly, and `SameSite=None;
-/// Partitioned` so it works inside a partner's iframe without being a tracking cookie.
-pub const REFRESH_COOKIE: &str = "__Host-okno_refresh";
+pub use app::widget_api::{REFRESH_COOKIE, refresh_cookie};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,18 +29,6 @@ async fn jwks(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     response
-}
-
-/// The cookie that carries `token` (or clears it when `None`).
-pub fn refresh_cookie(token: Option<&str>) -> String {
-    match token {
-        Some(token) => format!(
-            "{REFRESH_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Max-Age={REFRESH_LIFETIME}"
-        ),
-        None => format!(
-            "{REFRESH_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Max-Age=0"
-        ),
-    }
 }
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
