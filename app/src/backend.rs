@@ -3,8 +3,8 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use crate::{
-    catalog::CatalogPage, citizen::SignedInCitizen, error::AppError, sandbox_info::SandboxOverview,
-    services::ServiceDescription,
+    catalog::CatalogPage, citizen::SignedInCitizen, consent::GivenConsent, error::AppError,
+    sandbox_info::SandboxOverview, services::ServiceDescription,
 };
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -32,6 +32,15 @@ pub trait WidgetBackend: Send + Sync + 'static {
         session: &'a str,
         code: &'a str,
     ) -> BoxFuture<'a, Result<(SignedInCitizen, String), AppError>>;
+
+    /// Records the signed-in citizen's consent for `service_code`, and answers it with a new
+    /// access token that carries it.
+    fn give_consent<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<GivenConsent, AppError>>;
 
     /// Test citizens, status triggers and injected faults, for a test key's sandbox page.
     fn sandbox_overview<'a>(

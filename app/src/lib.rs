@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod citizen;
 pub mod components;
+pub mod consent;
 pub mod error;
 pub mod identifiers;
 pub mod pages;

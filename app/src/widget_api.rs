@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::{
-    catalog::CatalogPage, citizen::SignedInCitizen, error::AppError, sandbox_info::SandboxOverview,
-    services::ServiceDescription,
+    catalog::CatalogPage, citizen::SignedInCitizen, consent::GivenConsent, error::AppError,
+    sandbox_info::SandboxOverview, services::ServiceDescription,
 };
 
 /// The partner's service catalog filtered by `query`, for the widget session `session`.
@@ -26,6 +26,19 @@ pub async fn collect_signin(session: String, code: String) -> Result<SignedInCit
         response.append_header(http::header::SET_COOKIE, cookie);
     }
     Ok(citizen)
+}
+
+/// Records the citizen's consent to send their data for this service (before anything is sent).
+#[server(prefix = "/widget-api", endpoint = "consent")]
+pub async fn give_consent(
+    session: String,
+    access_token: String,
+    service_code: String,
+) -> Result<GivenConsent, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .give_consent(&session, &access_token, &service_code)
+        .await
 }
 
 /// The citizen's refresh cookie: `__Host-` (Secure, Path=/, no Domain), HttpOnly, and

@@ -28,6 +28,10 @@ test('a confirmed citizen signs in through the popup and the frame shows who is 
   await signInAt(popup, '1000299353');
   await expect(widget.getByTestId('signed-in')).toContainText('Мария Петровна И.');
   await expect(widget.getByTestId('level-too-low')).toHaveCount(0);
+  // Consent: which data, to whom, why, how long — recorded, then shown again on request.
+  await expect(widget.getByTestId('consent-text')).toContainText('E2E sign-in shop');
+  await widget.getByTestId('consent-give').click();
+  await expect(widget.getByTestId('consent-given')).toContainText('№ cns_');
   // The popup closes itself once it has handed the code over.
   await expect.poll(() => popup.isClosed()).toBe(true);
 });

@@ -163,6 +163,11 @@ impl Sessions {
         self.issuer().jwks(seconds(&self.clock))
     }
 
+    /// A new access token for a citizen already signed in (e.g. once they gave consent).
+    pub fn issue_access(&self, claims: &CitizenAccess) -> Result<IssuedToken, SessionError> {
+        Ok(self.issuer().issue(claims, seconds(&self.clock))?)
+    }
+
     pub fn issue_widget_session(
         &self,
         claims: &WidgetSession,

@@ -165,6 +165,9 @@ impl Application {
             &base_url,
         ));
         let widget = Arc::new(WidgetService {
+            storage: storage.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
             partners: partners.clone(),
             sessions: sessions.clone(),
             signin: signin.clone(),

@@ -388,6 +388,7 @@ pub trait Storage: Send + Sync + 'static {
         code_hash: &str,
         now: i64,
     ) -> Result<Option<SigninHandoff>, StorageError>;
+    async fn record_consent(&self, consent: &ConsentRecord) -> Result<(), StorageError>;
 }
 
 pub type SharedStorage = Arc<dyn Storage>;

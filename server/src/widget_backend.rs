@@ -6,23 +6,32 @@ use app::{
     backend::{BoxFuture, WidgetBackend},
     catalog::CatalogPage,
     citizen::SignedInCitizen,
+    consent::{CONSENT_VERSION, GivenConsent, consent_text_ru},
     error::AppError,
     partner::Mode,
     sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
     services::ServiceDescription,
 };
 
+use sha2::{Digest, Sha256};
+
 use crate::{
+    audit::{AuditEvent, AuditLog, Outcome},
+    clock::{SharedClock, unix_millis},
     partners::{Partners, ResolvedPartner},
     portal::Portals,
     registry,
     sandbox::{citizens, control::SandboxControl, orders::TRIGGERS},
     sessions::Sessions,
     signin::SignIn,
-    tokens::WidgetSession,
+    storage::{ConsentRecord, SharedStorage},
+    tokens::{CitizenAccess, WidgetSession},
 };
 
 pub struct WidgetService {
+    pub storage: SharedStorage,
+    pub audit: AuditLog,
+    pub clock: SharedClock,
     pub partners: Arc<Partners>,
     pub sessions: Arc<Sessions>,
     pub signin: Arc<SignIn>,
@@ -113,6 +122,76 @@ impl WidgetBackend for WidgetService {
                 access_token: signed_in.tokens.access.token,
             };
             Ok((citizen, signed_in.tokens.refresh_token))
+        })
+    }
+
+    fn give_consent<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<GivenConsent, AppError>> {
+        Box::pin(async move {
+            let partner = self.session_partner(session).await?;
+            let access = self
+                .sessions
+                .verify_access(access_token)
+                .await
+                .map_err(|_| AppError::SigninExpired)?
+                .claims;
+            if access.partner_id != partner.id {
+                return Err(AppError::SessionInvalid);
+            }
+            let service = registry::find(service_code).ok_or(AppError::ServiceNotFound)?;
+            let text = consent_text_ru(&partner.name, service);
+            let now = self.clock.now();
+            let record = ConsentRecord {
+                id: format!("cns_{:024x}", rand::random::<u128>() >> 32),
+                partner_id: partner.id.clone(),
+                citizen_id: access.citizen_id.clone(),
+                service_code: service.code.clone(),
+                version: CONSENT_VERSION.to_owned(),
+                text_sha256: Sha256::digest(text.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+                granted_at: unix_millis(now),
+            };
+            let internal = |error: &dyn std::fmt::Display| {
+                tracing::error!(%error, "recording a consent failed");
+                AppError::Internal
+            };
+            self.storage
+                .record_consent(&record)
+                .await
+                .map_err(|e| internal(&e))?;
+            // Consent is personal-data processing itself (152-FZ art. 19): durable before the answer.
+            self.audit
+                .record(AuditEvent::new(
+                    format!("citizen:{}", access.citizen_id),
+                    "consent.give",
+                    record.id.clone(),
+                    Outcome::Ok,
+                ))
+                .await
+                .map_err(|e| internal(&e))?;
+            let token = self
+                .sessions
+                .issue_access(&CitizenAccess {
+                    consent_id: record.id.clone(),
+                    scope: "profile applications:submit".to_owned(),
+                    ..access
+                })
+                .map_err(|e| internal(&e))?;
+            Ok(GivenConsent {
+                consent_id: record.id,
+                version: record.version,
+                text,
+                granted_at: now
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                access_token: token.token,
+            })
         })
     }
 

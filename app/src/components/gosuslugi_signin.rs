@@ -1,12 +1,13 @@
 //! "Войти через Госуслуги": opens the sign-in popup on okno's origin, takes the one-time code it
 //! posts back (from okno's origin only), collects the sign-in and shows who is signed in — or,
-//! when the service needs a higher account level, what the citizen can do about it.
+//! when the service needs a higher account level, what the citizen can do about it — then asks
+//! for consent (which data, to whom, why, how long) and records it.
 
 use leptos::prelude::*;
 
 use crate::{
-    citizen::SignedInCitizen, components::error_notice::ErrorNotice, error::AppError,
-    services::AccountLevel,
+    citizen::SignedInCitizen, components::error_notice::ErrorNotice, consent::GivenConsent,
+    error::AppError, services::AccountLevel,
 };
 
 /// The message the popup posts; other types and versions are ignored.
@@ -18,8 +19,12 @@ pub fn GosuslugiSignIn(
     popup_url: String,
     session: String,
     required_level: AccountLevel,
+    service_code: String,
+    /// The consent text for this service and partner, as the server will record it.
+    consent_text: String,
 ) -> impl IntoView {
     let citizen = RwSignal::new(None::<SignedInCitizen>);
+    let consent = RwSignal::new(None::<GivenConsent>);
     let failure = RwSignal::new(None::<AppError>);
     let blocked = RwSignal::new(false);
 
@@ -42,8 +47,26 @@ pub fn GosuslugiSignIn(
             });
         });
     }
+    let consent_session = session.clone();
+    let give = Callback::new(move |()| {
+        let Some(token) = citizen.with_untracked(|c| c.as_ref().map(|c| c.access_token.clone()))
+        else {
+            return;
+        };
+        let (session, code) = (consent_session.clone(), service_code.clone());
+        leptos::task::spawn_local(async move {
+            match crate::widget_api::give_consent(session, token, code).await {
+                Ok(given) => {
+                    failure.set(None);
+                    consent.set(Some(given));
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+        });
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = &session;
+    let consent_text = StoredValue::new(consent_text);
 
     let fallback_url = popup_url.clone();
     let open = {
@@ -85,13 +108,41 @@ pub fn GosuslugiSignIn(
                             <p data-testid="signed-in">
                                 "Вы вошли: " {signed_in.profile.display_name()} " (" {level.label_ru()} ")"
                             </p>
-                            {(!required_level.allows(level)).then(|| view! {
-                                <p role="alert" data-testid="level-too-low">
-                                    "Для этой услуги нужна " {required_level.name_in_sentence_ru()} ". "
-                                    "Подтвердить учётную запись можно в центре обслуживания, в мобильном приложении банка "
-                                    "или электронной подписью — после этого войдите ещё раз."
-                                </p>
-                            })}
+                            {if required_level.allows(level) {
+                                let text = consent_text.get_value();
+                                view! {
+                                    <Show
+                                        when=move || consent.with(Option::is_some)
+                                        fallback=move || view! {
+                                            <h2>"Согласие на обработку персональных данных"</h2>
+                                            <p data-testid="consent-text">{text.clone()}</p>
+                                            <button type="button" on:click=move |_| give.run(()) data-testid="consent-give">
+                                                "Согласен, продолжить"
+                                            </button>
+                                        }
+                                    >
+                                        {move || consent.get().map(|given| view! {
+                                            <p data-testid="consent-given">
+                                                "Согласие дано " {given.granted_at.replace('T', " ")} " (№ " {given.consent_id.clone()} ")."
+                                            </p>
+                                            <details>
+                                                <summary>"Текст согласия"</summary>
+                                                <p>{given.text.clone()}</p>
+                                            </details>
+                                        })}
+                                    </Show>
+                                }
+                                .into_any()
+                            } else {
+                                view! {
+                                    <p role="alert" data-testid="level-too-low">
+                                        "Для этой услуги нужна " {required_level.name_in_sentence_ru()} ". "
+                                        "Подтвердить учётную запись можно в центре обслуживания, в мобильном приложении банка "
+                                        "или электронной подписью — после этого войдите ещё раз."
+                                    </p>
+                                }
+                                .into_any()
+                            }}
                         }
                     })
                 }}

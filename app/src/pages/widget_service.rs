@@ -9,6 +9,7 @@ use crate::{
     components::{
         error_notice::ErrorNotice, frame_bridge::FrameBridge, gosuslugi_signin::GosuslugiSignIn,
     },
+    consent::consent_text_ru,
     partner::current_partner,
     services::{RegionRule, ServiceDescription},
     widget_api::load_service,
@@ -45,6 +46,7 @@ pub fn WidgetService() -> impl IntoView {
         .as_ref()
         .map(|p| p.session.clone())
         .unwrap_or_default();
+    let partner_name = partner.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
     let back = format!(
         "/w/{key}/services{}",
@@ -58,9 +60,11 @@ pub fn WidgetService() -> impl IntoView {
                 let scope = service.required_scopes().join("%20");
                 let popup_url = format!("{signin_base}{separator}scope={scope}");
                 let required_level = service.required_level;
+                let consent_text = consent_text_ru(&partner_name, &service);
+                let service_code = service.code.clone();
                 view! {
                     <ServiceDetails service />
-                    <GosuslugiSignIn popup_url session=session.clone() required_level />
+                    <GosuslugiSignIn popup_url session=session.clone() required_level service_code consent_text />
                 }
                 .into_any()
             }

@@ -154,3 +154,15 @@ pub struct SigninHandoff {
     pub sealed_payload: String,
     pub expires_at: i64,
 }
+
+/// A consent as recorded: what was shown (version and hash of the text), by whom, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub id: String,
+    pub partner_id: String,
+    pub citizen_id: String,
+    pub service_code: String,
+    pub version: String,
+    pub text_sha256: String,
+    pub granted_at: i64,
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::{Pool, Postgres, Sqlite};
 
 use super::{
-    AlertRecord, ApplicationRecord, CatalogPosition, CurationRecord, FeedbackRecord,
+    AlertRecord, ApplicationRecord, CatalogPosition, ConsentRecord, CurationRecord, FeedbackRecord,
     IdempotencyClaim, ListingRecord, NewPartner, PartnerRecord, PricePeriod, PublishableKeyRecord,
     RefreshOutcome, RefreshTokenRecord, SecretKeyRecord, SigninAttempt, SigninHandoff,
     SigningKeyRecord, Storage, StorageError, StoredAnswer, SyncOutcome, WebhookAttemptRecord,
@@ -836,6 +836,23 @@ macro_rules! impl_storage {
                     .map(|(state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at)| SigninAttempt {
                         state, partner_id, publishable_key, mode, origin, scope, sealed_verifier, expires_at,
                     }))
+            }
+
+            async fn record_consent(&self, c: &ConsentRecord) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO consents (id, partner_id, citizen_id, service_code, version, text_sha256, granted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&c.id)
+                .bind(&c.partner_id)
+                .bind(&c.citizen_id)
+                .bind(&c.service_code)
+                .bind(&c.version)
+                .bind(&c.text_sha256)
+                .bind(c.granted_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn store_signin_handoff(&self, h: &SigninHandoff) -> Result<(), StorageError> {

@@ -137,6 +137,52 @@ async fn a_confirmed_citizen_signs_in_through_the_popup_and_the_frame_collects_o
     assert!(status >= 400, "one use only");
     assert_eq!(body["code"].as_str(), Some("signin_expired"));
 
+    // Consent before anything is sent: recorded, audited, and carried by a new access token.
+    let consent = |token: String| {
+        app.http
+            .post(format!("{}/widget-api/consent", app.base))
+            .header("origin", app.base.clone())
+            .form(&[
+                ("session", session.as_str()),
+                ("access_token", token.as_str()),
+                ("service_code", "10000000109"),
+            ])
+            .send()
+    };
+    let given: Value = consent(access.to_owned())
+        .await
+        .expect("consent")
+        .json()
+        .await
+        .expect("json");
+    let consent_id = given["consent_id"].as_str().expect("consent id");
+    assert!(consent_id.starts_with("cns_"), "{given}");
+    let text = given["text"].as_str().expect("text");
+    assert!(
+        text.contains("Test shop") && text.contains("СНИЛС") && text.contains("30 дней"),
+        "{text}"
+    );
+    let carried = app
+        .sessions
+        .verify_access(given["access_token"].as_str().expect("token"))
+        .await
+        .expect("access");
+    assert_eq!(carried.claims.consent_id, consent_id);
+    assert!(carried.claims.has_scope("applications:submit"));
+    let refused: Value = consent("forged".to_owned())
+        .await
+        .expect("consent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(refused["code"], "signin_expired");
+    let audited = app.storage.audit_page(0, 1_000).await.expect("audit");
+    assert!(
+        audited
+            .iter()
+            .any(|r| r.draft.action == "consent.give" && r.draft.target == consent_id)
+    );
+
     // Nothing personal is stored in clear.
     let database = std::fs::read(app.data_dir().join("okno.db")).expect("db");
     let wal = std::fs::read(app.data_dir().join("okno.db-wal")).unwrap_or_default();
