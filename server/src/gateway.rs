@@ -189,10 +189,15 @@ impl Gateway {
             .storage
             .find_partner(&record.partner_id)
             .await
+            .map_err(|error| tracing::error!(%error, "partner lookup failed"))
             .ok()
             .flatten()
             .ok_or_else(|| internal(Some(&key_id)))?;
-        let networks = network::parse_networks(&partner.networks).unwrap_or_default();
+        // A stored list that no longer parses must not mean "anywhere": fail closed.
+        let networks = network::parse_networks(&partner.networks).map_err(|error| {
+            tracing::error!(partner = %partner.id, %error, "stored networks do not parse");
+            internal(Some(&key_id))
+        })?;
         if !network::allowed(&networks, client_ip) {
             return Err(refuse(
                 StatusCode::FORBIDDEN,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod digest;
 pub mod esia;
 pub mod gateway;
 pub mod http;

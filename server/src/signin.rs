@@ -9,11 +9,11 @@ use std::sync::Arc;
 use app::{citizen::CitizenProfile, error::AppError, partner::Mode, services::AccountLevel};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::{
     clock::{SharedClock, unix_millis},
+    digest::sha256_hex,
     esia::client::{EsiaClient, Pkce},
     sealing::Sealer,
     sessions::{CitizenTokens, Sessions},
@@ -60,13 +60,6 @@ pub struct SignIn {
     test_esia: Option<EsiaClient>,
     /// `…/signin/callback` on okno's public origin.
     redirect_uri: String,
-}
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn random_token() -> String {
@@ -255,7 +248,7 @@ impl SignIn {
         // The partner only ever sees this pseudonym, never the ESIA id.
         let citizen_id = format!(
             "cit_{}",
-            &sha256_hex(&format!("{}:{}", widget.partner_id, handoff_content.oid))[..24]
+            &sha256_hex(format!("{}:{}", widget.partner_id, handoff_content.oid))[..24]
         );
         let tokens = self
             .sessions

@@ -369,8 +369,13 @@ pub trait Storage: Send + Sync + 'static {
         endpoint_id: &str,
         limit: i64,
     ) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, StorageError>;
-    /// Queues a delivery again for an immediate attempt; false if unknown.
-    async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError>;
+    /// Queues an endpoint's delivery again for an immediate attempt; false if it has no such one.
+    async fn redeliver_webhook(
+        &self,
+        endpoint_id: &str,
+        delivery_id: &str,
+        now: i64,
+    ) -> Result<bool, StorageError>;
 
     // ---- Citizens' sign-in ----
 

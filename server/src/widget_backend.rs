@@ -13,11 +13,10 @@ use app::{
     services::ServiceDescription,
 };
 
-use sha2::{Digest, Sha256};
-
 use crate::{
     audit::{AuditEvent, AuditLog, Outcome},
     clock::{SharedClock, unix_millis},
+    digest::sha256_hex,
     partners::{Partners, ResolvedPartner},
     portal::Portals,
     registry,
@@ -151,10 +150,7 @@ impl WidgetBackend for WidgetService {
                 citizen_id: access.citizen_id.clone(),
                 service_code: service.code.clone(),
                 version: CONSENT_VERSION.to_owned(),
-                text_sha256: Sha256::digest(text.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
+                text_sha256: sha256_hex(&text),
                 granted_at: unix_millis(now),
             };
             let internal = |error: &dyn std::fmt::Display| {

@@ -9,10 +9,6 @@ use super::{AuditDraft, AuditRecord};
 /// The `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// SHA-256 over the previous hash and the record's fields as a JSON array (unambiguous framing).
 fn digest(prev_hash: &str, seq: i64, draft: &AuditDraft) -> String {
     let fields = serde_json::json!([
@@ -30,7 +26,7 @@ fn digest(prev_hash: &str, seq: i64, draft: &AuditDraft) -> String {
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
     hasher.update(fields.to_string().as_bytes());
-    hex(&hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 /// The record that follows `(prev_seq, prev_hash)`.

@@ -112,24 +112,17 @@ impl PartnerApi {
         let agency = match &query.agency {
             None => None,
             Some(name) => Some(
-                app::services::Agency::ALL
-                    .into_iter()
-                    .find(|a| {
-                        serde_json::to_value(a)
-                            .ok()
-                            .as_ref()
-                            .and_then(|v| v.as_str())
-                            == Some(name.as_str())
-                    })
-                    .ok_or_else(|| {
-                        Refusal::invalid(
-                            "unknown_agency",
-                            "agency",
-                            format!(
-                                "No agency {name:?}; see the agency values in the API reference."
-                            ),
-                        )
-                    })?,
+                serde_json::from_value::<app::services::Agency>(serde_json::Value::String(
+                    name.clone(),
+                ))
+                .ok()
+                .ok_or_else(|| {
+                    Refusal::invalid(
+                        "unknown_agency",
+                        "agency",
+                        format!("No agency {name:?}; see the agency values in the API reference."),
+                    )
+                })?,
             ),
         };
         let curation = self.storage.curation(&caller.partner_id).await?;

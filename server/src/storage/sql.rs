@@ -798,8 +798,8 @@ macro_rules! impl_storage {
             async fn webhook_deliveries(&self, endpoint_id: &str, limit: i64) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, StorageError> {
                 self.deliveries_of(endpoint_id, limit).await
             }
-            async fn redeliver_webhook(&self, delivery_id: &str, now: i64) -> Result<bool, StorageError> {
-                self.requeue_delivery(delivery_id, now).await
+            async fn redeliver_webhook(&self, endpoint_id: &str, delivery_id: &str, now: i64) -> Result<bool, StorageError> {
+                self.requeue_delivery(endpoint_id, delivery_id, now).await
             }
 
             async fn store_signin_attempt(&self, a: &SigninAttempt) -> Result<(), StorageError> {

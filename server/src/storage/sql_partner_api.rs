@@ -655,12 +655,14 @@ macro_rules! impl_partner_api {
                 Ok(out)
             }
 
-            pub(super) async fn requeue_delivery(&self, id: &str, now: i64) -> Result<bool, StorageError> {
+            pub(super) async fn requeue_delivery(&self, endpoint_id: &str, id: &str, now: i64) -> Result<bool, StorageError> {
                 let done = sqlx::query(
-                    "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $1, finished_at = NULL WHERE id = $2",
+                    "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $1, finished_at = NULL \
+                     WHERE id = $2 AND endpoint_id = $3",
                 )
                 .bind(now)
                 .bind(id)
+                .bind(endpoint_id)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

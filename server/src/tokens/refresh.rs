@@ -2,7 +2,6 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::CryptoRng;
-use sha2::{Digest, Sha256};
 
 /// Prefix of every refresh token (lets secret scanners and log filters recognise them).
 pub const REFRESH_TOKEN_PREFIX: &str = "rt_";
@@ -21,11 +20,5 @@ pub fn new_refresh_token<R: CryptoRng + ?Sized>(rng: &mut R) -> (String, String)
 /// A presented token is looked up by this hash; no constant-time comparison is needed since
 /// the hash, not the token, is what is compared.
 pub fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            use std::fmt::Write;
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    crate::digest::sha256_hex(token)
 }

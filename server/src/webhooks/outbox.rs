@@ -211,6 +211,29 @@ impl Outbox {
         })
     }
 
+    /// The partner's endpoints of `mode`, oldest first.
+    pub async fn endpoints(
+        &self,
+        partner_id: &str,
+        mode: Mode,
+    ) -> Result<Vec<WebhookEndpointRecord>, Refusal> {
+        let all = self.storage.webhook_endpoints(partner_id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|e| e.mode == mode.as_str())
+            .collect())
+    }
+
+    /// The newest deliveries to the partner's endpoint `id`, each with its attempts.
+    pub async fn delivery_log(
+        &self,
+        partner_id: &str,
+        id: &str,
+    ) -> Result<Vec<(WebhookDeliveryRecord, Vec<WebhookAttemptRecord>)>, Refusal> {
+        let endpoint = self.endpoint(partner_id, id).await?;
+        Ok(self.storage.webhook_deliveries(&endpoint.id, 100).await?)
+    }
+
     /// Sends a delivery again now (after the partner fixed its receiver).
     pub async fn redeliver(
         &self,
@@ -219,17 +242,11 @@ impl Outbox {
         delivery_id: &str,
     ) -> Result<(), Refusal> {
         let endpoint = self.endpoint(partner_id, endpoint_id).await?;
-        let known = self
+        let now = unix_millis(self.clock.now());
+        if !self
             .storage
-            .webhook_deliveries(&endpoint.id, 10_000)
+            .redeliver_webhook(&endpoint.id, delivery_id, now)
             .await?
-            .into_iter()
-            .any(|(d, _)| d.id == delivery_id);
-        if !known
-            || !self
-                .storage
-                .redeliver_webhook(delivery_id, unix_millis(self.clock.now()))
-                .await?
         {
             return Err(Refusal {
                 kind: RefusalKind::NotFound,

@@ -72,7 +72,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     );
     hash.update([0]);
     hash.update(&bytes);
-    let request_hash: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let request_hash = hex::encode(hash.finalize());
     let request = Request::from_parts(parts, Body::from(bytes));
     let now = unix_millis(state.partner_api.clock.now());
     let claim = match state

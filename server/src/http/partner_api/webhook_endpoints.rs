@@ -151,15 +151,11 @@ pub async fn list(
 ) -> Result<Response, DocumentError> {
     let format = negotiated.check().map_err(|r| r.error)?;
     let endpoints = state
-        .storage
-        .webhook_endpoints(&caller.partner_id)
+        .outbox
+        .endpoints(&caller.partner_id, caller.mode)
         .await
-        .map_err(|e| document_error(e.into()))?;
-    let items = endpoints
-        .into_iter()
-        .filter(|e| e.mode == caller.mode.as_str())
-        .map(Into::into)
-        .collect();
+        .map_err(document_error)?;
+    let items = endpoints.into_iter().map(Into::into).collect();
     Ok(formats::respond(
         format,
         StatusCode::OK,
@@ -217,16 +213,11 @@ pub async fn deliveries(
     negotiated: Negotiated,
 ) -> Result<Response, DocumentError> {
     let format = negotiated.check().map_err(|r| r.error)?;
-    let endpoint = state
+    let log = state
         .outbox
-        .endpoint(&caller.partner_id, &endpoint_id)
+        .delivery_log(&caller.partner_id, &endpoint_id)
         .await
         .map_err(document_error)?;
-    let log = state
-        .storage
-        .webhook_deliveries(&endpoint.id, 100)
-        .await
-        .map_err(|e| document_error(e.into()))?;
     let items = log
         .into_iter()
         .map(|(d, attempts)| Delivery {
