@@ -3,8 +3,13 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use crate::{
-    catalog::CatalogPage, citizen::SignedInCitizen, consent::GivenConsent, error::AppError,
-    sandbox_info::SandboxOverview, services::ServiceDescription,
+    applications::{Draft, Receipt, Resumed},
+    catalog::CatalogPage,
+    citizen::SignedInCitizen,
+    consent::GivenConsent,
+    error::AppError,
+    sandbox_info::SandboxOverview,
+    services::{ServiceDescription, values::FormValues},
 };
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -41,6 +46,62 @@ pub trait WidgetBackend: Send + Sync + 'static {
         access_token: &'a str,
         service_code: &'a str,
     ) -> BoxFuture<'a, Result<GivenConsent, AppError>>;
+
+    /// Signs the citizen in again from the frame's refresh token (rotating it) after a reload,
+    /// with their consent for `service_code` if given; also answers the next refresh token.
+    fn resume<'a>(
+        &'a self,
+        session: &'a str,
+        refresh_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<(Resumed, String), AppError>>;
+
+    /// The citizen's draft for the service (created empty on first use).
+    fn open_draft<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<Draft, AppError>>;
+
+    /// Saves the answers of the citizen's draft `application_id`.
+    fn save_draft<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+        application_id: &'a str,
+        values: FormValues,
+    ) -> BoxFuture<'a, Result<(), AppError>>;
+
+    /// Submits the draft `application_id` with these answers; the same again answers the
+    /// same receipt.
+    fn submit<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+        application_id: &'a str,
+        values: FormValues,
+    ) -> BoxFuture<'a, Result<Receipt, AppError>>;
+
+    /// The citizen's application with its whole timeline.
+    fn application<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        application_id: &'a str,
+    ) -> BoxFuture<'a, Result<Receipt, AppError>>;
+
+    /// The citizen's rating (1–5) and comment on a decided application.
+    fn leave_feedback<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        application_id: &'a str,
+        rating: u8,
+        comment: &'a str,
+    ) -> BoxFuture<'a, Result<(), AppError>>;
 
     /// Test citizens, status triggers and injected faults, for a test key's sandbox page.
     fn sandbox_overview<'a>(

@@ -1,6 +1,8 @@
 //! The one error type the widget and its server functions share: a stable code and bilingual text.
 
 use serde::{Deserialize, Serialize};
+
+use crate::services::values::FieldProblem;
 use server_fn_error::{FromServerFnError, JsonEncoding, ServerFnErrorErr};
 
 mod server_fn_error {
@@ -36,6 +38,24 @@ pub enum AppError {
     ModeNotConfigured,
     #[error("the portal did not answer")]
     PortalUnavailable,
+    #[error("the Gosuslugi account is not confirmed")]
+    AccountNotConfirmed,
+    #[error("no consent recorded for this service")]
+    ConsentRequired,
+    #[error("the form has invalid answers")]
+    FormInvalid { problems: Vec<FieldProblem> },
+    #[error("no such application for this citizen")]
+    ApplicationNotFound,
+    #[error("the file is larger than the form allows")]
+    AttachmentTooLarge,
+    #[error("the file is not of a type the form takes")]
+    AttachmentTypeNotAllowed,
+    #[error("the form takes no more files")]
+    AttachmentsTooMany,
+    #[error("feedback is taken once, after a final status")]
+    FeedbackNotAllowed,
+    #[error("the rating must be 1 to 5 and the comment at most 1000 characters")]
+    FeedbackInvalid,
     #[error("internal error")]
     Internal,
     /// The browser could not reach okno or could not read its answer.
@@ -59,6 +79,15 @@ impl AppError {
             AppError::ServiceNotFound => "service_not_found",
             AppError::ModeNotConfigured => "mode_not_configured",
             AppError::PortalUnavailable => "portal_unavailable",
+            AppError::AccountNotConfirmed => "account_not_confirmed",
+            AppError::ConsentRequired => "consent_required",
+            AppError::FormInvalid { .. } => "form_invalid",
+            AppError::ApplicationNotFound => "application_not_found",
+            AppError::AttachmentTooLarge => "attachment_too_large",
+            AppError::AttachmentTypeNotAllowed => "attachment_type_not_allowed",
+            AppError::AttachmentsTooMany => "attachments_too_many",
+            AppError::FeedbackNotAllowed => "feedback_not_allowed",
+            AppError::FeedbackInvalid => "feedback_invalid",
             AppError::Internal => "internal_error",
             AppError::Transport { .. } => "transport_error",
         }
@@ -96,6 +125,33 @@ impl AppError {
             }
             AppError::PortalUnavailable => {
                 "Портал Госуслуг не отвечает. Попробуйте через несколько минут."
+            }
+            AppError::AccountNotConfirmed => {
+                "Для подачи заявления нужна подтверждённая учётная запись Госуслуг. Подтвердите её в центре обслуживания, в мобильном приложении банка или электронной подписью, затем войдите ещё раз."
+            }
+            AppError::ConsentRequired => {
+                "Сначала дайте согласие на обработку персональных данных для этой услуги."
+            }
+            AppError::FormInvalid { .. } => {
+                "В заявлении есть ошибки — они отмечены у полей. Исправьте их и отправьте снова."
+            }
+            AppError::ApplicationNotFound => {
+                "Заявление не найдено. Проверьте, что вы вошли под той же учётной записью."
+            }
+            AppError::AttachmentTooLarge => {
+                "Файл больше 5 МБ. Уменьшите его (например, отсканируйте с меньшим разрешением) и приложите снова."
+            }
+            AppError::AttachmentTypeNotAllowed => {
+                "Этот тип файла не принимается. Приложите PDF, JPEG или PNG."
+            }
+            AppError::AttachmentsTooMany => {
+                "Больше файлов приложить нельзя. Объедините документы в один PDF."
+            }
+            AppError::FeedbackNotAllowed => {
+                "Оценку можно оставить один раз, когда заявление рассмотрено."
+            }
+            AppError::FeedbackInvalid => {
+                "Поставьте оценку от 1 до 5; комментарий — не длиннее 1000 знаков."
             }
             AppError::Internal => "Что-то пошло не так. Попробуйте ещё раз через минуту.",
             AppError::Transport { .. } => {
@@ -138,6 +194,33 @@ impl AppError {
             }
             AppError::PortalUnavailable => {
                 "The Gosuslugi portal is not answering. Try again in a few minutes."
+            }
+            AppError::AccountNotConfirmed => {
+                "Filing needs a confirmed Gosuslugi account. Confirm it at a service centre, in your bank's app or with an electronic signature, then sign in again."
+            }
+            AppError::ConsentRequired => {
+                "First give your consent to the processing of personal data for this service."
+            }
+            AppError::FormInvalid { .. } => {
+                "The application has errors, marked next to the fields. Correct them and submit again."
+            }
+            AppError::ApplicationNotFound => {
+                "Application not found. Check that you signed in with the same account."
+            }
+            AppError::AttachmentTooLarge => {
+                "The file is larger than 5 MB. Make it smaller (scan at a lower resolution, for example) and attach it again."
+            }
+            AppError::AttachmentTypeNotAllowed => {
+                "This type of file is not accepted. Attach a PDF, JPEG or PNG."
+            }
+            AppError::AttachmentsTooMany => {
+                "No more files can be attached. Combine the documents into one PDF."
+            }
+            AppError::FeedbackNotAllowed => {
+                "Feedback can be left once, after the application has been decided."
+            }
+            AppError::FeedbackInvalid => {
+                "Give a rating from 1 to 5; the comment may be at most 1000 characters."
             }
             AppError::Internal => "Something went wrong. Try again in a minute.",
             AppError::Transport { .. } => {
@@ -184,6 +267,15 @@ mod tests {
             AppError::ModeNotConfigured,
             AppError::PortalUnavailable,
             AppError::Internal,
+            AppError::AccountNotConfirmed,
+            AppError::ConsentRequired,
+            AppError::FormInvalid { problems: vec![] },
+            AppError::ApplicationNotFound,
+            AppError::AttachmentTooLarge,
+            AppError::AttachmentTypeNotAllowed,
+            AppError::AttachmentsTooMany,
+            AppError::FeedbackNotAllowed,
+            AppError::FeedbackInvalid,
             AppError::Transport { detail: "x".into() },
         ];
         for error in all {

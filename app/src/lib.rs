@@ -1,6 +1,7 @@
 //! okno's user interface and the domain it shares between the browser and the server.
 #![recursion_limit = "256"]
 
+pub mod applications;
 pub mod catalog;
 pub mod citizen;
 pub mod components;

@@ -55,6 +55,22 @@ pub const STATUSES: &[PortalStatus] = &[
     status(24, "Ошибка отправки / обработки заявления", true),
 ];
 
+/// okno's own state of an application it has accepted and not yet handed to the portal.
+pub const FORWARDING: PortalStatus = status(
+    1000,
+    "Заявление принято и передаётся на портал Госуслуг",
+    false,
+);
+
+/// A status okno reports: the portal's, or okno's own [`FORWARDING`].
+pub fn describe(id: u32) -> Option<PortalStatus> {
+    if id == FORWARDING.id {
+        Some(FORWARDING)
+    } else {
+        find(id)
+    }
+}
+
 /// The status with this `statusId`, if the portal has one.
 pub fn find(id: u32) -> Option<PortalStatus> {
     STATUSES.iter().copied().find(|status| status.id == id)

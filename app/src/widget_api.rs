@@ -3,8 +3,13 @@
 use leptos::prelude::*;
 
 use crate::{
-    catalog::CatalogPage, citizen::SignedInCitizen, consent::GivenConsent, error::AppError,
-    sandbox_info::SandboxOverview, services::ServiceDescription,
+    applications::{Draft, Receipt, Resumed},
+    catalog::CatalogPage,
+    citizen::SignedInCitizen,
+    consent::GivenConsent,
+    error::AppError,
+    sandbox_info::SandboxOverview,
+    services::{ServiceDescription, values::FormValues},
 };
 
 /// The partner's service catalog filtered by `query`, for the widget session `session`.
@@ -39,6 +44,119 @@ pub async fn give_consent(
     backend
         .give_consent(&session, &access_token, &service_code)
         .await
+}
+
+/// After a reload: signs the citizen in again from the frame's refresh cookie (which rotates),
+/// with the consent already given for the service, if any.
+#[server(prefix = "/widget-api", endpoint = "signin/resume")]
+pub async fn resume_signin(session: String, service_code: String) -> Result<Resumed, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let token = refresh_token_in(&parts.headers).ok_or(AppError::SigninExpired)?;
+    let result = backend.resume(&session, token, &service_code).await;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let next = result.as_ref().ok().map(|(_, next)| next.as_str());
+        if let Ok(cookie) = http::HeaderValue::from_str(&refresh_cookie(next)) {
+            response.append_header(http::header::SET_COOKIE, cookie);
+        }
+    }
+    result.map(|(resumed, _)| resumed)
+}
+
+/// The citizen's draft for the service: its application id and the answers saved so far.
+#[server(prefix = "/widget-api", endpoint = "draft")]
+pub async fn open_draft(
+    session: String,
+    access_token: String,
+    service_code: String,
+) -> Result<Draft, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .open_draft(&session, &access_token, &service_code)
+        .await
+}
+
+/// Saves the answers of a draft (sealed on the server), so a reload keeps them.
+#[server(prefix = "/widget-api", endpoint = "draft/save")]
+pub async fn save_draft(
+    session: String,
+    access_token: String,
+    service_code: String,
+    application_id: String,
+    values: FormValues,
+) -> Result<(), AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .save_draft(
+            &session,
+            &access_token,
+            &service_code,
+            &application_id,
+            values,
+        )
+        .await
+}
+
+/// Submits the application; a repeat (double click, retry) answers the same receipt.
+#[server(prefix = "/widget-api", endpoint = "submit")]
+pub async fn submit_application(
+    session: String,
+    access_token: String,
+    service_code: String,
+    application_id: String,
+    values: FormValues,
+) -> Result<Receipt, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .submit(
+            &session,
+            &access_token,
+            &service_code,
+            &application_id,
+            values,
+        )
+        .await
+}
+
+/// One of the citizen's applications with its timeline.
+#[server(prefix = "/widget-api", endpoint = "application")]
+pub async fn load_application(
+    session: String,
+    access_token: String,
+    application_id: String,
+) -> Result<Receipt, AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .application(&session, &access_token, &application_id)
+        .await
+}
+
+/// The citizen's rating and comment once the application is decided.
+#[server(prefix = "/widget-api", endpoint = "feedback")]
+pub async fn leave_feedback(
+    session: String,
+    access_token: String,
+    application_id: String,
+    rating: u8,
+    comment: String,
+) -> Result<(), AppError> {
+    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    backend
+        .leave_feedback(&session, &access_token, &application_id, rating, &comment)
+        .await
+}
+
+/// The refresh token in a request's `Cookie` headers.
+#[cfg(feature = "ssr")]
+pub fn refresh_token_in(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == REFRESH_COOKIE)
+        .map(|(_, value)| value)
 }
 
 /// The citizen's refresh cookie: `__Host-` (Secure, Path=/, no Domain), HttpOnly, and

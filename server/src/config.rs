@@ -38,6 +38,8 @@ pub struct Settings {
     /// Seconds between the scheduled status changes of a pushed sandbox order
     /// (17 → 21 → 2 → 6 → 3); tests set it short.
     pub sandbox_step_seconds: u64,
+    /// Seconds between two reads of a filed application's status on the portal.
+    pub status_poll_seconds: u64,
     /// Portal base URL for test keys. Default: the in-process sandbox portal.
     pub test_portal_url: Option<Url>,
     /// Portal base URL for live keys (e.g. the real EPGU host). Unset: live keys are refused.
@@ -94,6 +96,7 @@ impl Default for Settings {
             sandbox: true,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             sandbox_step_seconds: 20,
+            status_poll_seconds: 30,
             test_portal_url: None,
             live_portal_url: None,
             portal_timeout_ms: 10_000,

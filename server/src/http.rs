@@ -1,5 +1,6 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
+pub mod applications;
 pub mod error;
 pub mod formats;
 pub mod header_limit;
@@ -35,8 +36,8 @@ use tower_http::{
 
 pub use state::AppState;
 
-/// Largest request body okno accepts on any route.
-pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+/// Largest request body okno accepts on any route: a 5 MiB attachment and a little more.
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024 + 64 * 1024;
 /// Requests taking longer than this are answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(tokens::router())
         .merge(signin::router())
+        .merge(applications::router())
         .nest(partner_api::PREFIX, partner_api::router(state.clone()))
         .route(
             "/sandbox/{key}/faults",

@@ -1,5 +1,6 @@
 //! okno's server: the HTTP gateway in front of the portal, the sandbox portal, storage and the CLI.
 
+pub mod applications;
 pub mod audit;
 pub mod cli;
 pub mod clock;

@@ -146,6 +146,11 @@ impl SandboxPortal {
         self.api_calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The ids of every order the sandbox holds.
+    pub fn order_ids(&self) -> Vec<u64> {
+        lock(&self.orders).all().map(|order| order.id).collect()
+    }
+
     /// An order, if the sandbox has it (after applying the statuses that are due).
     pub fn order(&self, id: u64) -> Option<SandboxOrder> {
         let mut orders = lock(&self.orders);

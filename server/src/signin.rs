@@ -17,7 +17,7 @@ use crate::{
     esia::client::{EsiaClient, Pkce},
     sealing::Sealer,
     sessions::{CitizenTokens, Sessions},
-    storage::{SharedStorage, SigninAttempt, SigninHandoff},
+    storage::{CitizenLinkRecord, SharedStorage, SigninAttempt, SigninHandoff},
     tokens::{CitizenAccess, WidgetSession},
 };
 
@@ -27,6 +27,11 @@ const ATTEMPT_MS: i64 = 10 * 60 * 1_000;
 const HANDOFF_MS: i64 = 2 * 60 * 1_000;
 /// What okno reads at ESIA when a service does not say more.
 const DEFAULT_SCOPE: &str = "openid fullname birthdate snils";
+/// The scope that lets okno file and track orders on the portal for the citizen; ESIA grants
+/// it to confirmed accounts only.
+pub const ORDERS_SCOPE: &str = "http://lk.gosuslugi.ru/api-order";
+/// ESIA's error code for an account that is not confirmed.
+const NOT_CONFIRMED: &str = "ESIA-007055";
 
 /// Where a sign-in starts: the partner and embedding page a checked widget request came from.
 #[derive(Debug, Clone)]
@@ -43,6 +48,9 @@ struct Handoff {
     oid: String,
     mode: Mode,
     profile: CitizenProfile,
+    /// ESIA's access token, for the portal calls made for the citizen.
+    portal_token: String,
+    portal_token_expires_at: i64,
 }
 
 /// A collected sign-in: the profile and the citizen's okno tokens.
@@ -115,7 +123,10 @@ impl SignIn {
     /// Remembers the attempt and answers the ESIA page to send the popup to.
     pub async fn start(&self, from: &SigninOrigin, scope: Option<&str>) -> Result<Url, AppError> {
         let esia = self.esia(from.mode)?;
-        let scope = scope.unwrap_or(DEFAULT_SCOPE).to_owned();
+        let mut scope = scope.unwrap_or(DEFAULT_SCOPE).to_owned();
+        if !scope.split(' ').any(|s| s == ORDERS_SCOPE) {
+            scope = format!("{scope} {ORDERS_SCOPE}");
+        }
         let pkce = Pkce::generate();
         let state = random_token();
         let now = self.clock.now();
@@ -147,6 +158,7 @@ impl SignIn {
         code: Option<&str>,
         state: &str,
         esia_error: Option<&str>,
+        esia_error_description: Option<&str>,
     ) -> Result<String, AppError> {
         let now = self.clock.now();
         let attempt = self
@@ -156,6 +168,9 @@ impl SignIn {
             .map_err(Self::internal("reading a sign-in failed"))?
             .ok_or(AppError::SigninExpired)?;
         if esia_error.is_some() {
+            if esia_error_description.is_some_and(|d| d.contains(NOT_CONFIRMED)) {
+                return Err(AppError::AccountNotConfirmed);
+            }
             return Err(AppError::SigninCancelled);
         }
         let code = code.ok_or(AppError::SigninCancelled)?;
@@ -200,8 +215,15 @@ impl SignIn {
         };
         let one_time = random_token();
         let code_hash = sha256_hex(&one_time);
-        let payload = serde_json::to_vec(&Handoff { oid, mode, profile })
-            .map_err(Self::internal("encoding a sign-in failed"))?;
+        let portal_token_expires_at = unix_millis(now) + tokens.expires_in.max(0) * 1_000;
+        let payload = serde_json::to_vec(&Handoff {
+            oid,
+            mode,
+            profile,
+            portal_token: tokens.access_token,
+            portal_token_expires_at,
+        })
+        .map_err(Self::internal("encoding a sign-in failed"))?;
         let handoff = SigninHandoff {
             sealed_payload: self
                 .sealer
@@ -217,6 +239,65 @@ impl SignIn {
             .await
             .map_err(Self::internal("storing a sign-in failed"))?;
         Ok(one_time)
+    }
+
+    /// Keeps the citizen's profile and portal token, sealed, for prefilling after a reload and
+    /// for filing and tracking their applications.
+    async fn remember(
+        &self,
+        partner_id: &str,
+        citizen_id: &str,
+        handoff: &Handoff,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let row = format!("{partner_id}:{citizen_id}");
+        let profile = serde_json::to_vec(&handoff.profile)
+            .map_err(Self::internal("encoding a profile failed"))?;
+        let link = CitizenLinkRecord {
+            partner_id: partner_id.to_owned(),
+            citizen_id: citizen_id.to_owned(),
+            mode: handoff.mode.as_str().to_owned(),
+            sealed_profile: self
+                .sealer
+                .seal(&profile, &format!("profile:{row}"))
+                .map_err(Self::internal("sealing a profile failed"))?,
+            sealed_portal_token: self
+                .sealer
+                .seal(handoff.portal_token.as_bytes(), &format!("token:{row}"))
+                .map_err(Self::internal("sealing a portal token failed"))?,
+            portal_token_expires_at: handoff.portal_token_expires_at,
+            updated_at: now,
+        };
+        self.storage
+            .upsert_citizen_link(&link)
+            .await
+            .map_err(Self::internal("storing a citizen link failed"))
+    }
+
+    /// The profile kept at the citizen's last sign-in through the partner.
+    pub async fn profile(
+        &self,
+        partner_id: &str,
+        citizen_id: &str,
+    ) -> Result<Option<CitizenProfile>, AppError> {
+        let Some(link) = self
+            .storage
+            .citizen_link(partner_id, citizen_id)
+            .await
+            .map_err(Self::internal("reading a citizen link failed"))?
+        else {
+            return Ok(None);
+        };
+        let bytes = self
+            .sealer
+            .open(
+                &link.sealed_profile,
+                &format!("profile:{partner_id}:{citizen_id}"),
+            )
+            .map_err(Self::internal("opening a profile failed"))?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(Self::internal("decoding a profile failed"))
     }
 
     /// The widget frame collects a finished sign-in with its one-time code. The code works once,
@@ -250,6 +331,8 @@ impl SignIn {
             "cit_{}",
             &sha256_hex(format!("{}:{}", widget.partner_id, handoff_content.oid))[..24]
         );
+        self.remember(&widget.partner_id, &citizen_id, &handoff_content, now)
+            .await?;
         let tokens = self
             .sessions
             .start_citizen_session(&CitizenAccess {

@@ -8,6 +8,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use url::Url;
 
 use crate::{
+    applications::Applications,
     audit::AuditLog,
     clock::{SharedClock, unix_millis},
     config::Settings,
@@ -36,6 +37,7 @@ pub struct Application {
     audit_writer: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
     webhook_worker: JoinHandle<()>,
+    applications_worker: JoinHandle<()>,
     tls: Option<Arc<rustls::ServerConfig>>,
 }
 
@@ -164,6 +166,16 @@ impl Application {
             test_esia,
             &base_url,
         ));
+        let applications = Arc::new(Applications::new(
+            storage.clone(),
+            sealer.clone(),
+            clock.clone(),
+            audit.clone(),
+            outbox.clone(),
+            portals.clone(),
+            Duration::from_secs(settings.status_poll_seconds.max(1)),
+        ));
+        let applications_worker = tokio::spawn(applications.clone().run());
         let widget = Arc::new(WidgetService {
             storage: storage.clone(),
             audit: audit.clone(),
@@ -172,6 +184,7 @@ impl Application {
             sessions: sessions.clone(),
             signin: signin.clone(),
             portals: portals.clone(),
+            applications: applications.clone(),
             sandbox: sandbox_control,
             sandbox_step_seconds: settings.sandbox_step_seconds,
         });
@@ -215,6 +228,7 @@ impl Application {
             audit_writer,
             housekeeping,
             webhook_worker,
+            applications_worker,
             tls,
         })
     }
@@ -291,6 +305,8 @@ impl Application {
         self.housekeeping.abort();
         // Undelivered webhooks stay in the outbox; the next start picks them up.
         self.webhook_worker.abort();
+        // Applications not yet forwarded stay in their outbox too.
+        self.applications_worker.abort();
         drop(self.state);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.audit_writer).await;
         if let Some((_, task)) = self.sandbox {

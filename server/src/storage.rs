@@ -1,7 +1,9 @@
 //! Storage behind one trait, with SQLite (embedded default) and PostgreSQL implementations.
 
+mod applications;
 mod partner_api;
 mod sql;
+mod sql_applications;
 mod sql_partner_api;
 
 use std::{path::Path, str::FromStr, sync::Arc};
@@ -139,7 +141,7 @@ pub struct PublishableKeyRecord {
 
 /// Everything okno keeps. Each method is one transaction.
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: ApplicationStore {
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> Result<(), StorageError>;
     /// Stores a partner with its origins and keys, all or nothing.
@@ -398,6 +400,7 @@ pub trait Storage: Send + Sync + 'static {
 
 pub type SharedStorage = Arc<dyn Storage>;
 
+pub use applications::*;
 pub use partner_api::*;
 
 /// Connects to `url` and runs its migrations; any failure stops start-up.

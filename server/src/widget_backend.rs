@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use app::{
+    applications::{Draft, Receipt, Resumed},
     backend::{BoxFuture, WidgetBackend},
     catalog::CatalogPage,
     citizen::SignedInCitizen,
@@ -10,10 +11,11 @@ use app::{
     error::AppError,
     partner::Mode,
     sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
-    services::ServiceDescription,
+    services::{ServiceDescription, values::FormValues},
 };
 
 use crate::{
+    applications::Applications,
     audit::{AuditEvent, AuditLog, Outcome},
     clock::{SharedClock, unix_millis},
     digest::sha256_hex,
@@ -35,6 +37,7 @@ pub struct WidgetService {
     pub sessions: Arc<Sessions>,
     pub signin: Arc<SignIn>,
     pub portals: Arc<Portals>,
+    pub applications: Arc<Applications>,
     /// The test portal's control API, when test mode runs against a sandbox.
     pub sandbox: Option<SandboxControl>,
     /// Seconds between the sandbox's scheduled status changes.
@@ -68,6 +71,74 @@ impl WidgetService {
         }
         Ok(partner)
     }
+
+    /// The signed-in citizen behind an access token, for the widget session's partner.
+    pub async fn citizen(
+        &self,
+        session: &str,
+        access_token: &str,
+    ) -> Result<CitizenAccess, AppError> {
+        Ok(self.partner_and_citizen(session, access_token).await?.1)
+    }
+
+    async fn partner_and_citizen(
+        &self,
+        session: &str,
+        access_token: &str,
+    ) -> Result<(ResolvedPartner, CitizenAccess), AppError> {
+        let partner = self.session_partner(session).await?;
+        let access = self
+            .sessions
+            .verify_access(access_token)
+            .await
+            .map_err(|_| AppError::SigninExpired)?
+            .claims;
+        if access.partner_id != partner.id {
+            return Err(AppError::SessionInvalid);
+        }
+        Ok((partner, access))
+    }
+
+    /// A recorded consent as the citizen sees it, with an access token carrying it.
+    fn given_consent(
+        &self,
+        partner_name: &str,
+        service: &ServiceDescription,
+        record: &ConsentRecord,
+        access: CitizenAccess,
+    ) -> Result<GivenConsent, AppError> {
+        let token = self
+            .sessions
+            .issue_access(&CitizenAccess {
+                consent_id: record.id.clone(),
+                scope: "profile applications:submit".to_owned(),
+                ..access
+            })
+            .map_err(|error| {
+                tracing::error!(%error, "issuing an access token failed");
+                AppError::Internal
+            })?;
+        let granted_at = time::OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(record.granted_at) * 1_000_000,
+        )
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+        Ok(GivenConsent {
+            consent_id: record.id.clone(),
+            version: record.version.clone(),
+            text: consent_text_ru(partner_name, service),
+            granted_at,
+            access_token: token.token,
+        })
+    }
+}
+
+fn service_by_code(code: &str) -> Result<&'static ServiceDescription, AppError> {
+    registry::find(code).ok_or(AppError::ServiceNotFound)
 }
 
 impl WidgetBackend for WidgetService {
@@ -131,17 +202,8 @@ impl WidgetBackend for WidgetService {
         service_code: &'a str,
     ) -> BoxFuture<'a, Result<GivenConsent, AppError>> {
         Box::pin(async move {
-            let partner = self.session_partner(session).await?;
-            let access = self
-                .sessions
-                .verify_access(access_token)
-                .await
-                .map_err(|_| AppError::SigninExpired)?
-                .claims;
-            if access.partner_id != partner.id {
-                return Err(AppError::SessionInvalid);
-            }
-            let service = registry::find(service_code).ok_or(AppError::ServiceNotFound)?;
+            let (partner, access) = self.partner_and_citizen(session, access_token).await?;
+            let service = service_by_code(service_code)?;
             let text = consent_text_ru(&partner.name, service);
             let now = self.clock.now();
             let record = ConsentRecord {
@@ -171,23 +233,134 @@ impl WidgetBackend for WidgetService {
                 ))
                 .await
                 .map_err(|e| internal(&e))?;
-            let token = self
+            self.given_consent(&partner.name, service, &record, access)
+        })
+    }
+
+    fn resume<'a>(
+        &'a self,
+        session: &'a str,
+        refresh_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<(Resumed, String), AppError>> {
+        Box::pin(async move {
+            let partner = self.session_partner(session).await?;
+            let service = service_by_code(service_code)?;
+            let tokens = self
                 .sessions
-                .issue_access(&CitizenAccess {
-                    consent_id: record.id.clone(),
-                    scope: "profile applications:submit".to_owned(),
-                    ..access
-                })
-                .map_err(|e| internal(&e))?;
-            Ok(GivenConsent {
-                consent_id: record.id,
-                version: record.version,
-                text,
-                granted_at: now
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
-                access_token: token.token,
-            })
+                .refresh(refresh_token)
+                .await
+                .map_err(|_| AppError::SigninExpired)?;
+            let access = self
+                .sessions
+                .verify_access(&tokens.access.token)
+                .await
+                .map_err(|_| AppError::SigninExpired)?
+                .claims;
+            if access.partner_id != partner.id {
+                return Err(AppError::SessionInvalid);
+            }
+            let profile = self
+                .signin
+                .profile(&partner.id, &access.citizen_id)
+                .await?
+                .ok_or(AppError::SigninExpired)?;
+            let consent = self
+                .storage
+                .active_consent(&partner.id, &access.citizen_id, &service.code)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "reading a consent failed");
+                    AppError::Internal
+                })?;
+            let consent = match consent {
+                Some(record) => {
+                    Some(self.given_consent(&partner.name, service, &record, access.clone())?)
+                }
+                None => None,
+            };
+            let citizen = SignedInCitizen {
+                profile,
+                access_token: tokens.access.token,
+            };
+            Ok((Resumed { citizen, consent }, tokens.refresh_token))
+        })
+    }
+
+    fn open_draft<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+    ) -> BoxFuture<'a, Result<Draft, AppError>> {
+        Box::pin(async move {
+            let citizen = self.citizen(session, access_token).await?;
+            let service = service_by_code(service_code)?;
+            self.applications.open_draft(&citizen, service).await
+        })
+    }
+
+    fn save_draft<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+        application_id: &'a str,
+        values: FormValues,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(async move {
+            let citizen = self.citizen(session, access_token).await?;
+            let service = service_by_code(service_code)?;
+            self.applications
+                .save_draft(&citizen, service, application_id, &values)
+                .await
+        })
+    }
+
+    fn submit<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        service_code: &'a str,
+        application_id: &'a str,
+        values: FormValues,
+    ) -> BoxFuture<'a, Result<Receipt, AppError>> {
+        Box::pin(async move {
+            let citizen = self.citizen(session, access_token).await?;
+            let service = service_by_code(service_code)?;
+            self.applications
+                .submit(&citizen, service, application_id, &values)
+                .await
+        })
+    }
+
+    fn application<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        application_id: &'a str,
+    ) -> BoxFuture<'a, Result<Receipt, AppError>> {
+        Box::pin(async move {
+            let citizen = self.citizen(session, access_token).await?;
+            self.applications
+                .application(&citizen, application_id)
+                .await
+        })
+    }
+
+    fn leave_feedback<'a>(
+        &'a self,
+        session: &'a str,
+        access_token: &'a str,
+        application_id: &'a str,
+        rating: u8,
+        comment: &'a str,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(async move {
+            let citizen = self.citizen(session, access_token).await?;
+            self.applications
+                .leave_feedback(&citizen, application_id, rating, comment)
+                .await
         })
     }
 

@@ -73,10 +73,11 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    error_description: Option<String>,
 }
 
-/// Back from ESIA: a small page that gives the one-time code to the frame that opened it (only
-/// to okno's own origin) and closes; opened without an opener, it says where to go back.
+/// Back from ESIA: a small page that tells the frame that opened it (only on okno's own origin)
+/// how the sign-in ended — the one-time code, or that the account is not confirmed — and closes.
 async fn callback(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
@@ -85,22 +86,34 @@ async fn callback(
     let Some(oauth_state) = query.state.as_deref() else {
         return page_error(AppError::SigninExpired);
     };
-    let code = match state
+    let finished = state
         .signin
-        .finish(query.code.as_deref(), oauth_state, query.error.as_deref())
-        .await
-    {
-        Ok(code) => code,
+        .finish(
+            query.code.as_deref(),
+            oauth_state,
+            query.error.as_deref(),
+            query.error_description.as_deref(),
+        )
+        .await;
+    let (message, ru, en) = match finished {
+        Ok(code) => (
+            json!({ "type": "okno:signin", "version": 1, "code": code }),
+            "Вход выполнен. Вернитесь на страницу с заявлением — это окно закроется само.",
+            "Signed in. Return to the page with the application; this window closes by itself.",
+        ),
+        Err(error @ AppError::AccountNotConfirmed) => (
+            json!({ "type": "okno:signin", "version": 1, "error": error.code() }),
+            error.message_ru(),
+            error.message_en(),
+        ),
         Err(error) => return page_error(error),
     };
-    let message = json!({ "type": "okno:signin", "version": 1, "code": code });
     let origin = json!(state.okno_origin);
     let html = format!(
         "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Вход выполнен</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Вход через Госуслуги</title>\
          <link rel=\"stylesheet\" href=\"/pkg/okno.css\"></head><body><main class=\"widget\">\
-         <p data-testid=\"signin-done\">Вход выполнен. Вернитесь на страницу с заявлением — это окно закроется само.</p>\
-         <p lang=\"en\">Signed in. Return to the page with the application; this window closes by itself.</p></main>\
+         <p data-testid=\"signin-done\">{ru}</p><p lang=\"en\">{en}</p></main>\
          <script nonce=\"{}\">if (window.opener) {{ window.opener.postMessage({message}, {origin}); window.close(); }}</script>\
          </body></html>",
         nonce.0

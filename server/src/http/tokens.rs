@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{AppState, error::ApiError};
 use crate::sessions::CitizenTokens;
 
-pub use app::widget_api::{REFRESH_COOKIE, refresh_cookie};
+pub use app::widget_api::{REFRESH_COOKIE, refresh_cookie, refresh_token_in};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,17 +31,6 @@ async fn jwks(State(state): State<AppState>) -> Response {
     response
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
 fn access_body(tokens: &CitizenTokens) -> Value {
     json!({
         "access_token": tokens.access.token,
@@ -53,7 +42,7 @@ fn access_body(tokens: &CitizenTokens) -> Value {
 /// Trades the refresh cookie for a new access token and a new cookie. A reused refresh
 /// token revokes its family; the answer then clears the cookie.
 async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = cookie_value(&headers, REFRESH_COOKIE) else {
+    let Some(token) = refresh_token_in(&headers) else {
         return ApiError {
             status: StatusCode::UNAUTHORIZED,
             code: "token_missing",

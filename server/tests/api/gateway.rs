@@ -501,7 +501,7 @@ async fn networks_rates_and_bursts_of_failures() {
 async fn an_oversized_body_is_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
     let s = test_signer(&app).await;
-    let big = vec![b'a'; 5 * 1024 * 1024 + 1];
+    let big = vec![b'a'; server::http::MAX_BODY_BYTES + 1];
     let call = SignedCall::form("/api/v1/oauth/revoke", &big, &s.key_id, &s.key);
     refused(&app, call, |_, _| {}, (413, "body_too_large")).await;
 }

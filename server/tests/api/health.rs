@@ -56,14 +56,14 @@ async fn an_unknown_path_is_404() {
 }
 
 #[tokio::test]
-async fn a_body_over_5_mib_is_refused_with_413() {
+async fn a_body_over_the_limit_is_refused_with_413() {
     let app = spawn_app().await;
     let response = app
         .http
         .post(format!("{}/widget-api/catalog", app.base))
         .header("origin", app.base.clone())
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(vec![b'a'; 5 * 1024 * 1024 + 1])
+        .body(vec![b'a'; server::http::MAX_BODY_BYTES + 1])
         .send()
         .await
         .expect("send");

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub partners: Arc<Partners>,
     pub storage: server::storage::SharedStorage,
     pub sandbox: Option<server::sandbox::SandboxPortal>,
+    /// The test portal's base URL (the in-process sandbox), ending in `/`.
+    pub portal_url: Option<String>,
     pub sessions: Arc<server::sessions::Sessions>,
     shutdown: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<std::io::Result<()>>>,
@@ -52,6 +54,12 @@ pub async fn spawn_with_clock(
     let partners = app.state().partners.clone();
     let storage = app.state().storage.clone();
     let sandbox = app.sandbox().cloned();
+    let portal_url = app
+        .state()
+        .portals
+        .test
+        .as_ref()
+        .map(|p| p.base_url().to_string());
     let sessions = app.state().sessions.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
@@ -66,6 +74,7 @@ pub async fn spawn_with_clock(
         partners,
         storage,
         sandbox,
+        portal_url,
         sessions,
         shutdown: Some(tx),
         server: Some(server),

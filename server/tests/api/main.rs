@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod applications;
 mod audit;
 
 mod gateway;

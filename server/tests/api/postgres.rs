@@ -5,7 +5,7 @@ use sqlx::Connection;
 use crate::helpers::spawn_with;
 
 /// A database URL for a fresh schema, or `None` when PostgreSQL is not reachable and not required.
-async fn fresh_schema_url() -> Option<String> {
+pub async fn fresh_schema_url() -> Option<String> {
     let base = std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");

@@ -12,7 +12,7 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 /// Runs the popup's part for test citizen `oid`; returns the callback page.
-async fn popup(app: &TestApp, key: &str, oid: &str, decision: &str) -> (u16, String) {
+pub async fn popup(app: &TestApp, key: &str, oid: &str, decision: &str) -> (u16, String) {
     let start = app
         .get(&format!(
             "/w/{key}/signin?origin=https%3A%2F%2Fshop.example"
@@ -70,12 +70,12 @@ async fn popup(app: &TestApp, key: &str, oid: &str, decision: &str) -> (u16, Str
     )
 }
 
-fn one_time_code(page: &str) -> String {
+pub fn one_time_code(page: &str) -> String {
     let start = page.find("\"code\":\"").expect("code in the page") + 8;
     page[start..].split('"').next().expect("code").to_owned()
 }
 
-async fn collect(app: &TestApp, session: &str, code: &str) -> (u16, Option<String>, Value) {
+pub async fn collect(app: &TestApp, session: &str, code: &str) -> (u16, Option<String>, Value) {
     let response = app
         .http
         .post(format!("{}/widget-api/signin/collect", app.base))
