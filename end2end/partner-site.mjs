@@ -29,5 +29,5 @@ createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end(`<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Партнёр</title></head><body>${page(url.searchParams)}</body></html>`);
+  res.end(`<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Партнёр</title></head><body>${page(url.searchParams)}</body></html>`);
 }).listen(port, '127.0.0.1');

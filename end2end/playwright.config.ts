@@ -15,6 +15,9 @@ const oknoEnv = {
   OKNO_DATA_DIR: process.env.E2E_OKNO_DATA_DIR,
   OKNO_DEMO_PARTNER: 'false',
   OKNO_SITE_ROOT: '../target/site',
+  // The sandbox moves an order one status a second, and okno reads statuses every second.
+  OKNO_SANDBOX_STEP_SECONDS: '1',
+  OKNO_STATUS_POLL_SECONDS: '1',
 };
 
 export default defineConfig({

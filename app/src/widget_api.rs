@@ -47,12 +47,18 @@ pub async fn give_consent(
 }
 
 /// After a reload: signs the citizen in again from the frame's refresh cookie (which rotates),
-/// with the consent already given for the service, if any.
+/// with the consent already given for the service, if any; `None` when there is no sign-in to
+/// resume (no cookie, or it has ended — then the cookie is cleared).
 #[server(prefix = "/widget-api", endpoint = "signin/resume")]
-pub async fn resume_signin(session: String, service_code: String) -> Result<Resumed, AppError> {
+pub async fn resume_signin(
+    session: String,
+    service_code: String,
+) -> Result<Option<Resumed>, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    let token = refresh_token_in(&parts.headers).ok_or(AppError::SigninExpired)?;
+    let Some(token) = refresh_token_in(&parts.headers) else {
+        return Ok(None);
+    };
     let result = backend.resume(&session, token, &service_code).await;
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let next = result.as_ref().ok().map(|(_, next)| next.as_str());
@@ -60,7 +66,11 @@ pub async fn resume_signin(session: String, service_code: String) -> Result<Resu
             response.append_header(http::header::SET_COOKIE, cookie);
         }
     }
-    result.map(|(resumed, _)| resumed)
+    match result {
+        Ok((resumed, _)) => Ok(Some(resumed)),
+        Err(AppError::SigninExpired) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 /// The citizen's draft for the service: its application id and the answers saved so far.

@@ -40,9 +40,10 @@ test('a standard account on a confirmed-only service is told what to do instead'
   const widget = await openService(page, 'Выбор способа доставки пенсии');
   const popupOpened = page.waitForEvent('popup');
   await widget.getByTestId('signin-button').click();
-  await signInAt(await popupOpened, '1000299354');
-  await expect(widget.getByTestId('signed-in')).toContainText('Стандартная учётная запись');
+  // ESIA gives the orders scope to confirmed accounts only; the popup tells the frame so.
+  await (await popupOpened).getByTestId('esia-citizen-1000299354').click();
   await expect(widget.getByTestId('level-too-low')).toContainText('подтверждённая учётная запись');
+  await expect(widget.getByTestId('signed-in')).toHaveCount(0);
 });
 
 test('a blocked popup falls back to a new tab with a clear message', async ({ page }) => {

@@ -1,4 +1,6 @@
-//! The widget's side of the embed protocol: tells the embedding page "ready" and its height.
+//! The widget's side of the embed protocol: tells the embedding page "ready", its height, when
+//! it wants the whole screen (narrow viewports), and an application's opaque id and status when
+//! it is submitted or changes — never personal data.
 
 use leptos::prelude::*;
 
@@ -17,6 +19,26 @@ pub fn FrameBridge(parent_origin: String) -> impl IntoView {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = parent_origin;
+}
+
+/// Tells the embedding page about an application: `submitted` or `status_changed`, with its
+/// opaque id and status code only.
+#[cfg(feature = "hydrate")]
+pub fn tell_host(parent_origin: &str, kind: &str, application_id: &str, status: u32) {
+    let fields = [
+        ("application_id", application_id.into()),
+        ("status", status.into()),
+    ];
+    if let Err(error) = browser::post_to_parent(parent_origin, kind, &fields) {
+        leptos::logging::warn!("okno: could not tell the host page: {error:?}");
+    }
+}
+
+/// Asks the embedding page for the whole screen (while a form is open) or gives it back; the
+/// loader grants it on narrow viewports only.
+#[cfg(feature = "hydrate")]
+pub fn ask_full_screen(parent_origin: &str, on: bool) {
+    let _ = browser::post_to_parent(parent_origin, "fullscreen", &[("on", on.into())]);
 }
 
 #[cfg(feature = "hydrate")]
@@ -52,6 +74,29 @@ mod browser {
         // The observer lives as long as the page; so does its callback.
         on_resize.forget();
         Ok(())
+    }
+
+    /// Posts `{okno: 1, v, type, …fields}` to the parent, if the widget is framed.
+    pub fn post_to_parent(
+        origin: &str,
+        kind: &str,
+        fields: &[(&str, JsValue)],
+    ) -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or("no window")?;
+        let Some(parent) = window.parent()? else {
+            return Ok(());
+        };
+        if parent == window {
+            return Ok(());
+        }
+        let message = Object::new();
+        Reflect::set(&message, &"okno".into(), &JsValue::from(1))?;
+        Reflect::set(&message, &"v".into(), &JsValue::from(PROTOCOL_VERSION))?;
+        Reflect::set(&message, &"type".into(), &kind.into())?;
+        for (name, value) in fields {
+            Reflect::set(&message, &(*name).into(), value)?;
+        }
+        parent.post_message(&message, origin)
     }
 
     fn post(parent: &Window, origin: &str, kind: &str, height: Option<f64>) -> Result<(), JsValue> {

@@ -48,6 +48,7 @@ pub fn WidgetService() -> impl IntoView {
         .unwrap_or_default();
     let partner_name = partner.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
+    let host = parent_origin.clone();
     let back = format!(
         "/w/{key}/services{}",
         origin_query(parent_origin.as_deref())
@@ -62,9 +63,10 @@ pub fn WidgetService() -> impl IntoView {
                 let required_level = service.required_level;
                 let consent_text = consent_text_ru(&partner_name, &service);
                 let service_code = service.code.clone();
+                let form = service.form.clone();
                 view! {
                     <ServiceDetails service />
-                    <GosuslugiSignIn popup_url session=session.clone() required_level service_code consent_text />
+                    <GosuslugiSignIn popup_url session=session.clone() required_level service_code consent_text form parent_origin=host.clone() />
                 }
                 .into_any()
             }

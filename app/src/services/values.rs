@@ -245,6 +245,13 @@ enum DateError {
 }
 
 impl CalendarDate {
+    /// 1970-01-01, the first day of Unix time.
+    pub const UNIX_EPOCH: CalendarDate = CalendarDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    };
+
     /// The date, if that day exists.
     pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
         let exists = (1..=9999).contains(&year)

@@ -5,8 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use serde_json::{Value, json};
-use server::clock::ManualClock;
-use time::OffsetDateTime;
+use server::clock::{Clock, ManualClock, SystemClock};
 
 use crate::{
     helpers::{TestApp, spawn_with_clock},
@@ -125,7 +124,7 @@ async fn until(app_clock: &ManualClock, step: time::Duration, mut done: impl Asy
 }
 
 async fn flow(database_url: Option<String>) {
-    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let app = spawn_with_clock(
         |settings| {
             settings.sandbox_step_seconds = STEP_SECONDS;

@@ -1,0 +1,161 @@
+// A citizen's whole way on a partner's page: browse → sign in through the popup → consent → fill
+// the form (an invalid SNILS first) → attach a file → submit → the timeline reaches
+// "Услуга оказана" by the sandbox's progression → feedback. axe finds no WCAG 2.2 AA violation
+// on any step, the host page hears only ids and statuses, and a reload keeps the draft.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, FrameLocator, Page, test } from '@playwright/test';
+import { createPartner, PARTNER_URL } from './okno';
+
+const partner = createPartner('E2E flow shop', [PARTNER_URL]);
+const key = partner.publishable_key_test;
+const SERVICE = 'Назначение пенсии';
+const frameSelector = `iframe[data-okno-frame="${key}"]`;
+
+/** WCAG 2.2 A/AA rules on the widget's document (axe runs inside the iframe). */
+async function expectAccessible(page: Page, step: string) {
+  const results = await new AxeBuilder({ page })
+    .include(frameSelector)
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const found = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(found, `axe on ${step}`).toEqual([]);
+}
+
+async function openService(page: Page): Promise<FrameLocator> {
+  await page.goto(`${PARTNER_URL}/shop?key=${key}`);
+  const widget = page.frameLocator(frameSelector);
+  await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
+  await expectAccessible(page, 'the catalog');
+  await widget.getByRole('link', { name: SERVICE, exact: true }).click();
+  await expect(widget.getByTestId('service-title')).toHaveText(SERVICE);
+  await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
+  return widget;
+}
+
+async function signIn(page: Page, widget: FrameLocator) {
+  const popupOpened = page.waitForEvent('popup');
+  await widget.getByTestId('signin-button').click();
+  const popup = await popupOpened;
+  await popup.getByTestId('esia-citizen-1000299353').click();
+  await popup.getByTestId('esia-allow').click();
+  await expect(widget.getByTestId('signed-in')).toContainText('Мария Петровна И.');
+}
+
+async function consent(page: Page, widget: FrameLocator) {
+  await expectAccessible(page, 'the consent screen');
+  await widget.getByTestId('consent-give').click();
+  await expect(widget.getByTestId('consent-given')).toContainText('№ cns_');
+  await expect(widget.getByTestId('application-form')).toBeVisible();
+}
+
+test('a citizen files an application and follows it to "Услуга оказана"', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto(`${PARTNER_URL}/shop?key=${key}`);
+  // What the host page hears about applications.
+  await page.evaluate(() => {
+    const heard: unknown[] = [];
+    (window as unknown as { heard: unknown[] }).heard = heard;
+    for (const type of ['okno:submitted', 'okno:status_changed'])
+      document.addEventListener(type, (e) => heard.push((e as CustomEvent).detail));
+  });
+  const widget = page.frameLocator(frameSelector);
+  await widget.getByRole('link', { name: SERVICE, exact: true }).click();
+  await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
+  await expectAccessible(page, 'the service page');
+  await signIn(page, widget);
+  await consent(page, widget);
+
+  // Prefilled from the Gosuslugi profile.
+  await expect(widget.locator('#f-last_name')).toHaveValue('Иванова');
+  await expect(widget.locator('#f-birth_date')).toHaveValue('1988-03-14');
+  // One wrong digit in the SNILS: the message appears next to the field, in both languages.
+  const snils = widget.locator('#f-snils');
+  await snils.fill('526-018-159 62');
+  await snils.press('Tab');
+  await expect(snils).toHaveAttribute('aria-invalid', 'true');
+  await expect(widget.locator('#e-snils')).toContainText('СНИЛС');
+  await expect(widget.locator('#e-snils [lang="en"]')).toContainText('SNILS');
+  await expectAccessible(page, 'the form with an error');
+  await snils.fill('526-018-159 61');
+  await snils.press('Tab');
+  await expect(snils).toHaveAttribute('aria-invalid', 'false');
+  await expect(widget.locator('#e-snils')).toBeEmpty();
+  await widget.locator('#f-pension_type').selectOption('old_age');
+  await widget.locator('#f-residence_address').fill('г. Москва, ул. Тверская, д. 1, кв. 2');
+  await widget.locator('#f-mobile_phone').fill('+7 900 123-45-67');
+
+  // A file too big is refused before upload; a good one uploads with a progress bar.
+  const input = widget.getByTestId('attachment-input');
+  await input.setInputFiles({ name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(5 * 1024 * 1024 + 1, 0x25) });
+  await expect(widget.getByTestId('attachments').getByTestId('error')).toHaveAttribute('data-code', 'attachment_too_large');
+  const scan = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2 * 1024 * 1024, 0x20)]);
+  await input.setInputFiles({ name: 'трудовая.pdf', mimeType: 'application/pdf', buffer: scan });
+  await expect(widget.getByTestId('attached')).toContainText('трудовая.pdf');
+  await expect(widget.getByTestId('attachments').getByTestId('error')).toHaveCount(0);
+
+  await widget.getByTestId('submit').click();
+  const timeline = widget.getByTestId('timeline');
+  await expect(timeline).toBeVisible();
+  const applicationId = (await widget.getByTestId('application-id').textContent()) ?? '';
+  expect(applicationId).toMatch(/^app_[0-9a-f]{24}$/);
+  await expectAccessible(page, 'the timeline');
+  // The sandbox moves the order a step a second; the stream brings each status.
+  await expect(widget.getByTestId('statuses')).toContainText('Услуга оказана', { timeout: 30_000 });
+  await expect(widget.locator('[data-status]')).toHaveText([
+    /Заявление принято и передаётся на портал Госуслуг/,
+    /Зарегистрировано на портале/,
+    /Заявление отправлено в ведомство/,
+    /Заявление получено ведомством/,
+    /Принято ведомством/,
+    /Услуга оказана/,
+  ]);
+
+  // Feedback after the final status.
+  await widget.locator('label[for="rating-5"]').click();
+  await widget.locator('#feedback-comment').fill('Всё понятно');
+  await expectAccessible(page, 'the feedback form');
+  await widget.getByTestId('feedback-send').click();
+  await expect(widget.getByTestId('feedback-thanks')).toBeVisible();
+
+  // The host page heard the id and statuses, nothing personal.
+  const heard = await page.evaluate(() => (window as unknown as { heard: Record<string, unknown>[] }).heard);
+  expect(heard[0]).toEqual({ v: 1, type: 'submitted', application_id: applicationId, status: 1000 });
+  expect(heard.filter((e) => e.type === 'status_changed').map((e) => e.status)).toEqual([17, 21, 2, 6, 3]);
+  expect(JSON.stringify(heard)).not.toMatch(/Иванова|526-018|Тверская/);
+  expect(errors).toEqual([]);
+});
+
+test('a reload in the middle of the form keeps the sign-in and the draft', async ({ page }) => {
+  const widget = await openService(page);
+  await signIn(page, widget);
+  await consent(page, widget);
+  const address = widget.locator('#f-residence_address');
+  const saved = page.waitForResponse((r) => r.url().includes('/widget-api/draft/save') && r.ok());
+  await address.fill('г. Москва, ул. Арбат, д. 5');
+  await address.press('Tab');
+  await saved;
+  await page.reload();
+  const again = page.frameLocator(frameSelector);
+  await again.getByRole('link', { name: SERVICE, exact: true }).click();
+  await expect(again.getByTestId('signed-in')).toContainText('Мария Петровна И.');
+  await expect(again.locator('#f-residence_address')).toHaveValue('г. Москва, ул. Арбат, д. 5');
+});
+
+test.describe('on a phone (390×844)', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('the form takes the whole screen, with 16 px inputs, and still passes axe', async ({ page }) => {
+    const widget = await openService(page);
+    await signIn(page, widget);
+    await consent(page, widget);
+    const frame = page.locator(frameSelector);
+    await expect(frame).toHaveAttribute('data-okno-full', '');
+    const box = await frame.boundingBox();
+    expect(box?.width).toBe(390);
+    expect(box?.height).toBeGreaterThan(700);
+    const fontSize = await widget.locator('#f-snils').evaluate((el) => getComputedStyle(el).fontSize);
+    expect(fontSize).toBe('16px');
+    await expectAccessible(page, 'the form on a phone');
+  });
+});
