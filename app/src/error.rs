@@ -93,6 +93,27 @@ impl AppError {
         }
     }
 
+    /// The HTTP status that carries this error.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::SessionExpired | AppError::SessionInvalid | AppError::SigninExpired => 401,
+            AppError::KeyRevoked
+            | AppError::OriginNotAllowed
+            | AppError::SandboxNeedsTestKey
+            | AppError::AccountNotConfirmed
+            | AppError::ConsentRequired => 403,
+            AppError::KeyUnknown | AppError::ServiceNotFound | AppError::ApplicationNotFound => 404,
+            AppError::AttachmentsTooMany | AppError::FeedbackNotAllowed => 409,
+            AppError::AttachmentTooLarge => 413,
+            AppError::AttachmentTypeNotAllowed => 415,
+            AppError::FormInvalid { .. } | AppError::FeedbackInvalid => 422,
+            AppError::SigninCancelled => 400,
+            AppError::EsiaUnavailable | AppError::PortalUnavailable => 502,
+            AppError::ModeNotConfigured => 503,
+            AppError::Internal | AppError::Transport { .. } => 500,
+        }
+    }
+
     /// The message for a citizen, in Russian.
     pub fn message_ru(&self) -> &'static str {
         match self {

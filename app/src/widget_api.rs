@@ -16,7 +16,10 @@ use crate::{
 #[server(prefix = "/widget-api", endpoint = "catalog")]
 pub async fn widget_catalog(session: String, query: String) -> Result<CatalogPage, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    backend.catalog(&session, &query).await
+    backend
+        .catalog(&session, &query)
+        .await
+        .inspect_err(answer_status)
 }
 
 /// The widget frame collects a finished sign-in with the one-time code the popup handed over;
@@ -24,7 +27,10 @@ pub async fn widget_catalog(session: String, query: String) -> Result<CatalogPag
 #[server(prefix = "/widget-api", endpoint = "signin/collect")]
 pub async fn collect_signin(session: String, code: String) -> Result<SignedInCitizen, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    let (citizen, refresh_token) = backend.collect_signin(&session, &code).await?;
+    let (citizen, refresh_token) = backend
+        .collect_signin(&session, &code)
+        .await
+        .inspect_err(answer_status)?;
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(cookie) = http::HeaderValue::from_str(&refresh_cookie(Some(&refresh_token)))
     {
@@ -44,6 +50,7 @@ pub async fn give_consent(
     backend
         .give_consent(&session, &access_token, &service_code)
         .await
+        .inspect_err(answer_status)
 }
 
 /// After a reload: signs the citizen in again from the frame's refresh cookie (which rotates),
@@ -69,7 +76,10 @@ pub async fn resume_signin(
     match result {
         Ok((resumed, _)) => Ok(Some(resumed)),
         Err(AppError::SigninExpired) => Ok(None),
-        Err(error) => Err(error),
+        Err(error) => {
+            answer_status(&error);
+            Err(error)
+        }
     }
 }
 
@@ -84,6 +94,7 @@ pub async fn open_draft(
     backend
         .open_draft(&session, &access_token, &service_code)
         .await
+        .inspect_err(answer_status)
 }
 
 /// Saves the answers of a draft (sealed on the server), so a reload keeps them.
@@ -105,6 +116,7 @@ pub async fn save_draft(
             values,
         )
         .await
+        .inspect_err(answer_status)
 }
 
 /// Submits the application; a repeat (double click, retry) answers the same receipt.
@@ -126,6 +138,7 @@ pub async fn submit_application(
             values,
         )
         .await
+        .inspect_err(answer_status)
 }
 
 /// One of the citizen's applications with its timeline.
@@ -139,6 +152,7 @@ pub async fn load_application(
     backend
         .application(&session, &access_token, &application_id)
         .await
+        .inspect_err(answer_status)
 }
 
 /// The citizen's rating and comment once the application is decided.
@@ -154,6 +168,17 @@ pub async fn leave_feedback(
     backend
         .leave_feedback(&session, &access_token, &application_id, rating, &comment)
         .await
+        .inspect_err(answer_status)
+}
+
+/// Gives a refused call the HTTP status of its error (a server function answers 500 otherwise).
+#[cfg(feature = "ssr")]
+fn answer_status(error: &AppError) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.http_status())
+    {
+        response.set_status(status);
+    }
 }
 
 /// The refresh token in a request's `Cookie` headers.
@@ -191,7 +216,10 @@ pub fn refresh_cookie(token: Option<&str>) -> String {
 #[server(prefix = "/widget-api", endpoint = "sandbox")]
 pub async fn load_sandbox_overview(publishable_key: String) -> Result<SandboxOverview, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    backend.sandbox_overview(&publishable_key).await
+    backend
+        .sandbox_overview(&publishable_key)
+        .await
+        .inspect_err(answer_status)
 }
 
 /// One service's description (what it gives, deadline, fee, account level, documents).
@@ -201,5 +229,8 @@ pub async fn load_service(
     code: String,
 ) -> Result<ServiceDescription, AppError> {
     let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    backend.service(&publishable_key, &code).await
+    backend
+        .service(&publishable_key, &code)
+        .await
+        .inspect_err(answer_status)
 }

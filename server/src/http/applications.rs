@@ -37,17 +37,8 @@ pub fn router() -> Router<AppState> {
 
 /// A refusal in the shape server functions use (`{"code": …}`), with its HTTP status.
 fn refusal(error: AppError) -> Response {
-    let status = match error {
-        AppError::SessionExpired | AppError::SessionInvalid | AppError::SigninExpired => {
-            StatusCode::UNAUTHORIZED
-        }
-        AppError::ApplicationNotFound | AppError::ServiceNotFound => StatusCode::NOT_FOUND,
-        AppError::AttachmentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::AttachmentTypeNotAllowed => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        AppError::AttachmentsTooMany => StatusCode::CONFLICT,
-        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(error)).into_response()
 }
 

@@ -374,13 +374,7 @@ impl Outbox {
             outcome: word.to_owned(),
             error,
         };
-        if let Err(error) = self
-            .storage
-            .record_webhook_attempt(&record, state, next)
-            .await
-        {
-            tracing::error!(%error, delivery = %delivery.id, "webhook attempt not recorded");
-        }
+        // Disabled first: whoever sees the delivery gone also sees its endpoint disabled.
         if outcome == AttemptOutcome::Gone
             && let Err(error) = self
                 .storage
@@ -388,6 +382,13 @@ impl Outbox {
                 .await
         {
             tracing::error!(%error, endpoint = %endpoint.id, "webhook endpoint not disabled");
+        }
+        if let Err(error) = self
+            .storage
+            .record_webhook_attempt(&record, state, next)
+            .await
+        {
+            tracing::error!(%error, delivery = %delivery.id, "webhook attempt not recorded");
         }
         let audited = match outcome {
             AttemptOutcome::Delivered => Outcome::Ok,
