@@ -19,13 +19,18 @@ if (command === 'compress') {
     writeFileSync(`${path}.br`, brotli(readFileSync(path)));
   }
 } else if (command === 'sizes') {
-  const rows = ['pkg/okno.wasm', 'pkg/okno.js', 'pkg/okno.css', 'embed.js'].map((name) => {
+  const files = ['pkg/okno.wasm', 'pkg/okno.js', 'pkg/okno-service.wasm', 'pkg/okno-service.js', 'pkg/okno.css', 'embed.js'];
+  const rows = files.map((name) => {
     const bytes = readFileSync(join(site, name));
     return { file: name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotli(bytes).length };
   });
   console.table(rows);
-  const widget = rows.filter((r) => r.file.startsWith('pkg/')).reduce((sum, r) => sum + r.brotli, 0);
-  console.log(`widget static assets (WASM + JS + CSS), brotli: ${widget} bytes`);
+  const brotliOf = (name) => rows.find((r) => r.file === name).brotli;
+  // What each kind of page loads besides its HTML: its bundle's WASM and JS, and the CSS.
+  for (const [page, bundle] of [['catalog', 'okno'], ['service page (form)', 'okno-service']]) {
+    const total = brotliOf(`pkg/${bundle}.wasm`) + brotliOf(`pkg/${bundle}.js`) + brotliOf('pkg/okno.css');
+    console.log(`${page}: WASM + JS + CSS, brotli: ${total} bytes`);
+  }
 } else {
   console.error('usage: node tools/assets.mjs compress|sizes <site dir>');
   process.exit(2);

@@ -26,8 +26,26 @@ use leptos_router::{
     path,
 };
 
+/// The browser bundle a page loads: a service page's islands (sign-in, form, timeline) come in
+/// their own bundle, so the catalog — what every visitor sees first — stays small.
+pub fn bundle_for(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["w", _, "services", code] if !code.is_empty() => "okno-service",
+        _ => "okno",
+    }
+}
+
 /// The HTML document around every page. Only islands (interactive parts) ship as WASM.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let options = {
+        let mut options = options;
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            options.output_name = bundle_for(parts.uri.path()).into();
+        }
+        options
+    };
     view! {
         <!DOCTYPE html>
         <html lang="ru">
@@ -47,6 +65,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The routes okno renders with Leptos; the HTTP layer guards `/w/…` and `/sandbox/…` first.
+#[cfg(test)]
+mod tests {
+    use super::bundle_for;
+
+    #[test]
+    fn service_pages_load_the_service_bundle_and_the_rest_the_catalogs() {
+        assert_eq!(
+            bundle_for("/w/pk_test_a/services/10000000110"),
+            "okno-service"
+        );
+        assert_eq!(bundle_for("/w/pk_test_a/services"), "okno");
+        assert_eq!(bundle_for("/w/pk_test_a/services/"), "okno");
+        assert_eq!(bundle_for("/sandbox/pk_test_a"), "okno");
+        assert_eq!(bundle_for("/"), "okno");
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

@@ -22,7 +22,10 @@ use crate::{
 /// The message the popup posts; other types and versions are ignored.
 pub const SIGNIN_MESSAGE: &str = "okno:signin";
 
-#[island]
+// An island in the server build and in the service page's bundle; elsewhere a plain component
+// nothing uses, so the catalog's bundle carries none of it.
+#[cfg_attr(any(feature = "ssr", feature = "service-page"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "service-page")), component)]
 pub fn GosuslugiSignIn(
     /// `/w/{key}/signin?origin=…&scope=…`: where the popup starts.
     popup_url: String,

@@ -9,7 +9,9 @@ use crate::{
 
 /// The search box and the list. Without JavaScript the box submits a plain GET form;
 /// after hydration each keystroke asks the server (the full catalog never ships to the browser).
-#[island]
+// An island in the server build and in the catalog's bundle only (see `GosuslugiSignIn`).
+#[cfg_attr(any(feature = "ssr", feature = "catalog-page"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "catalog-page")), component)]
 pub fn ServiceCatalog(
     publishable_key: String,
     session: String,
