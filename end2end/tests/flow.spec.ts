@@ -6,29 +6,31 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, FrameLocator, Page, test } from '@playwright/test';
 import { createPartner, PARTNER_URL } from './okno';
 
-const partner = createPartner('E2E flow shop', [PARTNER_URL]);
-const key = partner.publishable_key_test;
 const SERVICE = 'Назначение пенсии';
-const frameSelector = `iframe[data-okno-frame="${key}"]`;
+// One partner per test: a citizen is a different pseudonym with each partner, so tests running
+// side by side never share a draft or an application.
+const shop = (name: string) => createPartner(name, [PARTNER_URL]).publishable_key_test;
+const keys = { flow: shop('E2E flow shop'), reload: shop('E2E reload shop'), phone: shop('E2E phone shop') };
+const frameOf = (key: string) => `iframe[data-okno-frame="${key}"]`;
 
 /** WCAG 2.2 A/AA rules on the widget's document (axe runs inside the iframe). */
-async function expectAccessible(page: Page, step: string) {
+async function expectAccessible(page: Page, key: string, step: string) {
   const results = await new AxeBuilder({ page })
-    .include(frameSelector)
+    .include(frameOf(key))
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();
   const found = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(found, `axe on ${step}`).toEqual([]);
 }
 
-async function openService(page: Page): Promise<FrameLocator> {
+async function openService(page: Page, key: string): Promise<FrameLocator> {
   await page.goto(`${PARTNER_URL}/shop?key=${key}`);
-  const widget = page.frameLocator(frameSelector);
-  await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
-  await expectAccessible(page, 'the catalog');
+  const widget = page.frameLocator(frameOf(key));
+  await expect(page.locator(frameOf(key))).toHaveAttribute('data-okno-ready', '');
+  await expectAccessible(page, key, 'the catalog');
   await widget.getByRole('link', { name: SERVICE, exact: true }).click();
   await expect(widget.getByTestId('service-title')).toHaveText(SERVICE);
-  await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
+  await expect(page.locator(frameOf(key))).toHaveAttribute('data-okno-ready', '');
   return widget;
 }
 
@@ -41,14 +43,16 @@ async function signIn(page: Page, widget: FrameLocator) {
   await expect(widget.getByTestId('signed-in')).toContainText('Мария Петровна И.');
 }
 
-async function consent(page: Page, widget: FrameLocator) {
-  await expectAccessible(page, 'the consent screen');
+async function consent(page: Page, key: string, widget: FrameLocator) {
+  await expectAccessible(page, key, 'the consent screen');
   await widget.getByTestId('consent-give').click();
   await expect(widget.getByTestId('consent-given')).toContainText('№ cns_');
   await expect(widget.getByTestId('application-form')).toBeVisible();
 }
 
 test('a citizen files an application and follows it to "Услуга оказана"', async ({ page }) => {
+  const key = keys.flow;
+  const frameSelector = frameOf(key);
   const errors: string[] = [];
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto(`${PARTNER_URL}/shop?key=${key}`);
@@ -62,9 +66,9 @@ test('a citizen files an application and follows it to "Услуга оказа�
   const widget = page.frameLocator(frameSelector);
   await widget.getByRole('link', { name: SERVICE, exact: true }).click();
   await expect(page.locator(frameSelector)).toHaveAttribute('data-okno-ready', '');
-  await expectAccessible(page, 'the service page');
+  await expectAccessible(page, key, 'the service page');
   await signIn(page, widget);
-  await consent(page, widget);
+  await consent(page, key, widget);
 
   // Prefilled from the Gosuslugi profile.
   await expect(widget.locator('#f-last_name')).toHaveValue('Иванова');
@@ -76,7 +80,7 @@ test('a citizen files an application and follows it to "Услуга оказа�
   await expect(snils).toHaveAttribute('aria-invalid', 'true');
   await expect(widget.locator('#e-snils')).toContainText('СНИЛС');
   await expect(widget.locator('#e-snils [lang="en"]')).toContainText('SNILS');
-  await expectAccessible(page, 'the form with an error');
+  await expectAccessible(page, key, 'the form with an error');
   await snils.fill('526-018-159 61');
   await snils.press('Tab');
   await expect(snils).toHaveAttribute('aria-invalid', 'false');
@@ -99,7 +103,7 @@ test('a citizen files an application and follows it to "Услуга оказа�
   await expect(timeline).toBeVisible();
   const applicationId = (await widget.getByTestId('application-id').textContent()) ?? '';
   expect(applicationId).toMatch(/^app_[0-9a-f]{24}$/);
-  await expectAccessible(page, 'the timeline');
+  await expectAccessible(page, key, 'the timeline');
   // The sandbox moves the order a step a second; the stream brings each status.
   await expect(widget.getByTestId('statuses')).toContainText('Услуга оказана', { timeout: 30_000 });
   await expect(widget.locator('[data-status]')).toHaveText([
@@ -114,7 +118,7 @@ test('a citizen files an application and follows it to "Услуга оказа�
   // Feedback after the final status.
   await widget.locator('label[for="rating-5"]').click();
   await widget.locator('#feedback-comment').fill('Всё понятно');
-  await expectAccessible(page, 'the feedback form');
+  await expectAccessible(page, key, 'the feedback form');
   await widget.getByTestId('feedback-send').click();
   await expect(widget.getByTestId('feedback-thanks')).toBeVisible();
 
@@ -127,16 +131,17 @@ test('a citizen files an application and follows it to "Услуга оказа�
 });
 
 test('a reload in the middle of the form keeps the sign-in and the draft', async ({ page }) => {
-  const widget = await openService(page);
+  const key = keys.reload;
+  const widget = await openService(page, key);
   await signIn(page, widget);
-  await consent(page, widget);
+  await consent(page, key, widget);
   const address = widget.locator('#f-residence_address');
   const saved = page.waitForResponse((r) => r.url().includes('/widget-api/draft/save') && r.ok());
   await address.fill('г. Москва, ул. Арбат, д. 5');
   await address.press('Tab');
   await saved;
   await page.reload();
-  const again = page.frameLocator(frameSelector);
+  const again = page.frameLocator(frameOf(key));
   await again.getByRole('link', { name: SERVICE, exact: true }).click();
   await expect(again.getByTestId('signed-in')).toContainText('Мария Петровна И.');
   await expect(again.locator('#f-residence_address')).toHaveValue('г. Москва, ул. Арбат, д. 5');
@@ -146,16 +151,17 @@ test.describe('on a phone (390×844)', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
   test('the form takes the whole screen, with 16 px inputs, and still passes axe', async ({ page }) => {
-    const widget = await openService(page);
+    const key = keys.phone;
+    const widget = await openService(page, key);
     await signIn(page, widget);
-    await consent(page, widget);
-    const frame = page.locator(frameSelector);
+    await consent(page, key, widget);
+    const frame = page.locator(frameOf(key));
     await expect(frame).toHaveAttribute('data-okno-full', '');
     const box = await frame.boundingBox();
     expect(box?.width).toBe(390);
     expect(box?.height).toBeGreaterThan(700);
     const fontSize = await widget.locator('#f-snils').evaluate((el) => getComputedStyle(el).fontSize);
     expect(fontSize).toBe('16px');
-    await expectAccessible(page, 'the form on a phone');
+    await expectAccessible(page, key, 'the form on a phone');
   });
 });

@@ -279,11 +279,24 @@ impl WidgetBackend for WidgetService {
                 }
                 None => None,
             };
+            let latest = self
+                .applications
+                .applications(&access)
+                .await?
+                .into_iter()
+                .find(|receipt| receipt.service_code == service.code);
             let citizen = SignedInCitizen {
                 profile,
                 access_token: tokens.access.token,
             };
-            Ok((Resumed { citizen, consent }, tokens.refresh_token))
+            Ok((
+                Resumed {
+                    citizen,
+                    consent,
+                    latest,
+                },
+                tokens.refresh_token,
+            ))
         })
     }
 

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::{
-        error_notice::ErrorNotice, frame_bridge::FrameBridge, gosuslugi_signin::GosuslugiSignIn,
+        citizen_flow::CitizenFlowPage, error_notice::ErrorNotice, frame_bridge::FrameBridge,
     },
     consent::consent_text_ru,
     partner::current_partner,
@@ -66,7 +66,7 @@ pub fn WidgetService() -> impl IntoView {
                 let form = service.form.clone();
                 view! {
                     <ServiceDetails service />
-                    <GosuslugiSignIn popup_url session=session.clone() required_level service_code consent_text form parent_origin=host.clone() />
+                    <CitizenFlowPage popup_url session=session.clone() required_level service_code consent_text form parent_origin=host.clone() />
                 }
                 .into_any()
             }

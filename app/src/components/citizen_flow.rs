@@ -1,0 +1,318 @@
+//! A citizen's way through a service page: sign in with Gosuslugi (popup), consent, the
+//! application form, its timeline and feedback.
+//!
+//! All of it is rendered on the server as plain HTML — every section, every field with its
+//! label, hint and message slot — and costs no WASM. One small island, [`CitizenFlow`], then
+//! brings it to life in the browser (see `controller`): it shows the sections in turn, checks
+//! each answer with the same Rust rules the server applies, saves drafts, uploads files,
+//! submits and follows the status stream. Rendering the markup once on the server instead of
+//! building it in WASM is what keeps the service page's bundle small.
+
+use leptos::prelude::*;
+
+use crate::{
+    identifiers::IdentifierKind,
+    services::{AccountLevel, AttachmentRule, Field, FieldKind, FormSchema, ProfileField},
+};
+
+#[cfg(all(feature = "hydrate", feature = "service-page"))]
+mod controller;
+
+/// The message the sign-in popup posts; other types and versions are ignored.
+pub const SIGNIN_MESSAGE: &str = "okno:signin";
+
+/// Everything the flow shows, rendered on the server; sections start hidden and the island
+/// reveals them.
+#[component]
+pub fn CitizenFlowPage(
+    popup_url: String,
+    session: String,
+    required_level: AccountLevel,
+    service_code: String,
+    consent_text: String,
+    form: FormSchema,
+    parent_origin: Option<String>,
+) -> impl IntoView {
+    let fields = form
+        .fields
+        .iter()
+        .map(|field| view! { <FormField field=field.clone() /> })
+        .collect_view();
+    let files = (form.attachments.max_files > 0)
+        .then(|| view! { <Attachments rule=form.attachments.clone() /> });
+    view! {
+        <section class="signin" id="flow" aria-live="polite" data-testid="signin">
+            <div id="flow-signin">
+                <button type="button" class="signin-button" id="signin-button" data-testid="signin-button">
+                    "Войти через Госуслуги"
+                </button>
+                <p role="alert" id="signin-blocked" data-testid="signin-blocked" hidden>
+                    "Браузер не открыл окно входа. "
+                    <a href=popup_url.clone() target="_blank" rel="opener" data-testid="signin-fallback">
+                        "Откройте вход в новой вкладке"
+                    </a>
+                    ", а после входа вернитесь сюда. "
+                    <span lang="en">"The sign-in window was blocked: open it in a new tab, then come back."</span>
+                </p>
+            </div>
+            <p id="signed-in" data-testid="signed-in" hidden>
+                "Вы вошли: " <span id="citizen-name"></span> " (" <span id="citizen-level"></span> ")"
+            </p>
+            <p role="alert" id="level-too-low" data-testid="level-too-low" hidden>
+                "Для этой услуги нужна " {required_level.name_in_sentence_ru()} ". "
+                "Подтвердить учётную запись можно в центре обслуживания, в мобильном приложении банка "
+                "или электронной подписью — после этого войдите ещё раз."
+            </p>
+            <div id="flow-consent" hidden>
+                <h2>"Согласие на обработку персональных данных"</h2>
+                <p data-testid="consent-text">{consent_text.clone()}</p>
+                <button type="button" class="primary" id="consent-give" data-testid="consent-give">
+                    "Согласен, продолжить"
+                </button>
+            </div>
+            <div id="flow-consented" hidden>
+                <p data-testid="consent-given">
+                    "Согласие дано " <span id="consent-at"></span> " (№ " <span id="consent-id"></span> ")."
+                </p>
+                <details>
+                    <summary>"Текст согласия"</summary>
+                    <p>{consent_text}</p>
+                </details>
+            </div>
+            <form class="application-form" id="application-form" novalidate data-testid="application-form" hidden>
+                <h2>"Заявление"</h2>
+                <p class="form-note">"Поля, отмеченные *, обязательны. Ответы сохраняются как черновик."</p>
+                {fields}
+                {files}
+                <div id="form-failure"></div>
+                <button type="submit" class="primary" id="submit" data-testid="submit">"Отправить заявление"</button>
+            </form>
+            <Timeline />
+            <div id="flow-failure"></div>
+            <CitizenFlow popup_url session required_level service_code form parent_origin />
+        </section>
+    }
+}
+
+/// Brings the server-rendered flow to life; renders nothing itself. An island in the server
+/// build and in the service page's bundle; elsewhere a plain component nothing uses, so the
+/// catalog's bundle carries none of it.
+#[cfg_attr(any(feature = "ssr", feature = "service-page"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "service-page")), component)]
+fn CitizenFlow(
+    /// `/w/{key}/signin?origin=…&scope=…`: where the popup starts.
+    popup_url: String,
+    session: String,
+    required_level: AccountLevel,
+    service_code: String,
+    form: FormSchema,
+    /// The embedding page, told `submitted` and `status_changed`.
+    parent_origin: Option<String>,
+) -> impl IntoView {
+    #[cfg(all(feature = "hydrate", feature = "service-page"))]
+    controller::start(controller::Setup {
+        popup_url,
+        session,
+        required_level,
+        service_code,
+        form,
+        parent_origin,
+    });
+    #[cfg(not(all(feature = "hydrate", feature = "service-page")))]
+    let _ = (
+        popup_url,
+        session,
+        required_level,
+        service_code,
+        form,
+        parent_origin,
+    );
+}
+
+#[component]
+fn Timeline() -> impl IntoView {
+    let stars = (1..=5u8)
+        .map(|value| {
+            let id = format!("rating-{value}");
+            view! {
+                <span class="choice">
+                    <input type="radio" name="rating" id=id.clone() value=value />
+                    <label for=id>{value}</label>
+                </span>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="timeline" id="timeline" aria-labelledby="timeline-title" data-testid="timeline" hidden>
+            <h2 id="timeline-title" tabindex="-1">"Заявление принято"</h2>
+            <p>
+                "Номер заявления: " <strong id="application-id" data-testid="application-id"></strong>
+                ". Статус обновляется сам; эту страницу можно закрыть — он сохранится."
+            </p>
+            <ol class="statuses" id="statuses" aria-live="polite" data-testid="statuses"></ol>
+            <form class="feedback" id="feedback" data-testid="feedback" hidden>
+                <fieldset>
+                    <legend>"Как прошла подача? Оцените от 1 до 5"</legend>
+                    {stars}
+                </fieldset>
+                <label for="feedback-comment">"Комментарий (необязательно)"</label>
+                <textarea id="feedback-comment" rows="3" maxlength=crate::applications::MAX_FEEDBACK_CHARS></textarea>
+                <button type="submit" class="primary" data-testid="feedback-send">"Отправить отзыв"</button>
+                <div id="feedback-failure"></div>
+            </form>
+            <p role="status" id="feedback-thanks" data-testid="feedback-thanks" hidden>"Спасибо за отзыв!"</p>
+            <button type="button" id="new-application" hidden>"Подать новое заявление"</button>
+        </section>
+    }
+}
+
+/// The HTML `autocomplete` token for a prefilled field, so browsers and assistive tools know it.
+fn autocomplete(field: &Field) -> &'static str {
+    match field.prefill {
+        Some(ProfileField::LastName) => "family-name",
+        Some(ProfileField::FirstName) => "given-name",
+        Some(ProfileField::MiddleName) => "additional-name",
+        Some(ProfileField::BirthDate) => "bday",
+        Some(ProfileField::MobilePhone) => "tel",
+        Some(ProfileField::Email) => "email",
+        Some(ProfileField::RegistrationAddress | ProfileField::ResidenceAddress) => {
+            "street-address"
+        }
+        _ => "off",
+    }
+}
+
+/// One field: label, hint, control and the slot its message appears in (announced).
+#[component]
+fn FormField(field: Field) -> impl IntoView {
+    let name = field.name.clone();
+    let id = format!("f-{name}");
+    let error_id = format!("e-{name}");
+    let help_id = format!("h-{name}");
+    let described = if field.help_ru.is_some() {
+        format!("{error_id} {help_id}")
+    } else {
+        error_id.clone()
+    };
+    let mark = field.required.then_some(" *");
+    let help = field
+        .help_ru
+        .clone()
+        .map(|help| view! { <p class="field-help" id=help_id.clone()>{help}</p> });
+    let message =
+        view! { <p class="field-error" id=error_id role="alert" data-testid="field-error"></p> };
+    match &field.kind {
+        FieldKind::Radio { options } => {
+            let choices = options
+                .iter()
+                .enumerate()
+                .map(|(i, choice)| {
+                    let choice_id = format!("f-{name}-{i}");
+                    view! {
+                        <div class="choice">
+                            <input type="radio" id=choice_id.clone() name=name.clone() value=choice.value.clone()
+                                aria-describedby=described.clone() />
+                            <label for=choice_id>{choice.label_ru.clone()}</label>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <fieldset class="field" id=id data-field=name.clone()>
+                    <legend>{field.label_ru.clone()}{mark}</legend>
+                    {help}
+                    {choices}
+                    {message}
+                </fieldset>
+            }
+            .into_any()
+        }
+        FieldKind::Checkbox => view! {
+            <div class="field field-checkbox">
+                <input type="checkbox" id=id.clone() name=name.clone() aria-invalid="false" aria-describedby=described />
+                <label for=id>{field.label_ru.clone()}{mark}</label>
+                {help}
+                {message}
+            </div>
+        }
+        .into_any(),
+        kind => {
+            let control = match kind {
+                FieldKind::Select { options } => {
+                    let options = options
+                        .iter()
+                        .map(|c| view! { <option value=c.value.clone()>{c.label_ru.clone()}</option> })
+                        .collect_view();
+                    view! {
+                        <select id=id.clone() name=name.clone() required=field.required aria-invalid="false"
+                            aria-describedby=described>
+                            <option value="">"— выберите —"</option>
+                            {options}
+                        </select>
+                    }
+                    .into_any()
+                }
+                FieldKind::Text {
+                    multiline: true,
+                    max_len,
+                } => view! {
+                    <textarea id=id.clone() name=name.clone() rows="4" maxlength=*max_len required=field.required
+                        aria-invalid="false" aria-describedby=described></textarea>
+                }
+                .into_any(),
+                kind => {
+                    let (input_type, mode) = match kind {
+                        FieldKind::Date { .. } => ("date", None),
+                        FieldKind::Email => ("email", None),
+                        FieldKind::Number { .. } => ("text", Some("numeric")),
+                        FieldKind::Identifier {
+                            identifier: IdentifierKind::Phone,
+                        } => ("tel", None),
+                        FieldKind::Identifier { .. } => ("text", Some("numeric")),
+                        _ => ("text", None),
+                    };
+                    view! {
+                        <input type=input_type id=id.clone() name=name.clone() inputmode=mode
+                            autocomplete=autocomplete(&field) required=field.required aria-invalid="false"
+                            aria-describedby=described />
+                    }
+                    .into_any()
+                }
+            };
+            view! {
+                <div class="field">
+                    <label for=id>{field.label_ru.clone()}{mark}</label>
+                    {help}
+                    {control}
+                    {message}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The files attached to the draft, and the picker that uploads more with a progress bar.
+#[component]
+fn Attachments(rule: AttachmentRule) -> impl IntoView {
+    let limit_mb = rule.max_bytes_each / (1024 * 1024);
+    let hint = format!(
+        "PDF, JPEG или PNG, до {limit_mb} МБ каждый, не больше {} файлов.",
+        rule.max_files
+    );
+    view! {
+        <fieldset class="field attachments" data-testid="attachments">
+            <legend>{rule.label_ru.clone().unwrap_or_else(|| "Документы".to_owned())}</legend>
+            <p class="field-help" id="h-attachments">{hint}</p>
+            <label for="f-attachments">"Выберите файлы"</label>
+            <input type="file" id="f-attachments" accept=rule.mime_types.join(",") multiple
+                aria-describedby="h-attachments e-attachments" data-testid="attachment-input" />
+            <ul class="attached" id="attached" data-testid="attached"></ul>
+            <div id="upload" hidden>
+                <label for="upload-progress">"Загрузка файла"</label>
+                <progress id="upload-progress" max="100" value="0" data-testid="upload-progress"></progress>
+            </div>
+            <div id="e-attachments"></div>
+        </fieldset>
+    }
+}
