@@ -11,7 +11,10 @@
     // A pasted-twice snippet still gives one widget; explicit target elements always get theirs.
     if (el.tagName == 'SCRIPT' && d.querySelector('[data-okno-frame="' + key + '"]')) return;
     var f = d.createElement('iframe');
-    f.src = base + '/w/' + key + '/services?origin=' + encodeURIComponent(location.origin);
+    // data-okno-service (a portal service code) opens that service's page directly.
+    var svc = el.getAttribute('data-okno-service') || '';
+    f.src = base + '/w/' + key + '/services' + (/^[0-9]{1,20}$/.test(svc) ? '/' + svc : '') +
+      '?origin=' + encodeURIComponent(location.origin);
     f.title = el.getAttribute('data-okno-title') || 'Госуслуги';
     f.setAttribute('data-okno-frame', key);
     f.style.cssText = 'display:block;width:100%;height:480px;border:0';
