@@ -3,14 +3,19 @@
 // "Услуга оказана" by the sandbox's progression → feedback. axe finds no WCAG 2.2 AA violation
 // on any step, the host page hears only ids and statuses, and a reload keeps the draft.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, FrameLocator, Page, test } from '@playwright/test';
+import { expect, FrameLocator, Locator, Page, test } from '@playwright/test';
 import { createPartner, PARTNER_URL } from './okno';
 
 const SERVICE = 'Назначение пенсии';
 // One partner per test: a citizen is a different pseudonym with each partner, so tests running
 // side by side never share a draft or an application.
 const shop = (name: string) => createPartner(name, [PARTNER_URL]).publishable_key_test;
-const keys = { flow: shop('E2E flow shop'), reload: shop('E2E reload shop'), phone: shop('E2E phone shop') };
+const keys = {
+  flow: shop('E2E flow shop'),
+  reload: shop('E2E reload shop'),
+  phone: shop('E2E phone shop'),
+  keyboard: shop('E2E keyboard shop'),
+};
 const frameOf = (key: string) => `iframe[data-okno-frame="${key}"]`;
 
 /** WCAG 2.2 A/AA rules on the widget's document (axe runs inside the iframe). */
@@ -145,6 +150,52 @@ test('a reload in the middle of the form keeps the sign-in and the draft', async
   await again.getByRole('link', { name: SERVICE, exact: true }).click();
   await expect(again.getByTestId('signed-in')).toContainText('Мария Петровна И.');
   await expect(again.locator('#f-residence_address')).toHaveValue('г. Москва, ул. Арбат, д. 5');
+});
+
+/** Presses Tab (in `page`, which may be the popup) until `target` has the focus. */
+async function tabTo(page: Page, target: Locator) {
+  for (let i = 0; i < 40; i += 1) {
+    if (await target.evaluate((el) => el.ownerDocument.activeElement === el).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('never reached by Tab');
+}
+
+test('the whole way works with the keyboard alone', async ({ page }) => {
+  const key = keys.keyboard;
+  await page.goto(`${PARTNER_URL}/shop?key=${key}&service=10000000110`);
+  const widget = page.frameLocator(frameOf(key));
+  await expect(page.locator(frameOf(key))).toHaveAttribute('data-okno-ready', '');
+  await tabTo(page, widget.getByTestId('signin-button'));
+  const popupOpened = page.waitForEvent('popup');
+  await page.keyboard.press('Enter');
+  const popup = await popupOpened;
+  await tabTo(popup, popup.getByTestId('esia-citizen-1000299353'));
+  await popup.keyboard.press('Enter');
+  await tabTo(popup, popup.getByTestId('esia-allow'));
+  await popup.keyboard.press('Enter');
+  await expect(widget.getByTestId('signed-in')).toBeVisible();
+  await tabTo(page, widget.getByTestId('consent-give'));
+  await page.keyboard.press('Enter');
+  await expect(widget.getByTestId('application-form')).toBeVisible();
+  await tabTo(page, widget.locator('#f-pension_type'));
+  await page.keyboard.press('ArrowDown');
+  await tabTo(page, widget.locator('#f-residence_address'));
+  await page.keyboard.type('г. Москва, ул. Тверская, д. 1');
+  await tabTo(page, widget.locator('#f-mobile_phone'));
+  await page.keyboard.type('+79001234567');
+  await tabTo(page, widget.getByTestId('submit'));
+  await page.keyboard.press('Enter');
+  // Focus moves to the timeline's heading, which screen readers then read.
+  await expect(widget.locator('#timeline-title')).toBeFocused();
+  await expect(widget.getByTestId('statuses')).toContainText('Услуга оказана', { timeout: 30_000 });
+  // A radio group is one Tab stop; arrows move within it (and choose).
+  await tabTo(page, widget.locator('#rating-1'));
+  for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowRight');
+  await expect(widget.locator('#rating-4')).toBeChecked();
+  await tabTo(page, widget.getByTestId('feedback-send'));
+  await page.keyboard.press('Enter');
+  await expect(widget.getByTestId('feedback-thanks')).toBeVisible();
 });
 
 test.describe('on a phone (390×844)', () => {
