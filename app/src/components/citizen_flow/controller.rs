@@ -447,6 +447,23 @@ fn open_form(flow: &Shared) {
     });
 }
 
+/// The citizen's access token lasts 10 minutes; a long form outlives it. Signs the citizen in
+/// again from the refresh cookie and takes the new consent-carrying token; false when that
+/// is not possible (the citizen must sign in again).
+async fn refresh_access(flow: &Shared) -> bool {
+    let code = flow.setup.service_code.clone();
+    match widget_api::resume_signin(flow.session(), code).await {
+        Ok(Some(resumed)) => match resumed.consent {
+            Some(given) => {
+                *flow.access.borrow_mut() = given.access_token;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 fn save_draft(flow: &Shared) {
     let Some(id) = flow.application_id.borrow().clone() else {
         return;
@@ -454,9 +471,15 @@ fn save_draft(flow: &Shared) {
     let f = flow.clone();
     leptos::task::spawn_local(async move {
         let values = f.read_values();
-        let code = f.setup.service_code.clone();
-        if let Err(error) = widget_api::save_draft(f.session(), f.access(), code, id, values).await
-        {
+        let save = || {
+            let code = f.setup.service_code.clone();
+            widget_api::save_draft(f.session(), f.access(), code, id.clone(), values.clone())
+        };
+        let mut saved = save().await;
+        if saved == Err(AppError::SigninExpired) && refresh_access(&f).await {
+            saved = save().await;
+        }
+        if let Err(error) = saved {
             f.notice("form-failure", Some(&error));
         }
     });
@@ -496,8 +519,20 @@ fn submit(flow: &Shared) {
     flow.notice("form-failure", None);
     let f = flow.clone();
     leptos::task::spawn_local(async move {
-        let code = f.setup.service_code.clone();
-        let sent = widget_api::submit_application(f.session(), f.access(), code, id, values).await;
+        let send = || {
+            let code = f.setup.service_code.clone();
+            widget_api::submit_application(
+                f.session(),
+                f.access(),
+                code,
+                id.clone(),
+                values.clone(),
+            )
+        };
+        let mut sent = send().await;
+        if sent == Err(AppError::SigninExpired) && refresh_access(&f).await {
+            sent = send().await;
+        }
         f.submitting.set(false);
         f.set_text("submit", "Отправить заявление");
         match sent {
