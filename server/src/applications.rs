@@ -156,6 +156,21 @@ impl Applications {
         self.changes.subscribe()
     }
 
+    /// Seals personal data for the row `row` (its id bound in, so it opens nowhere else).
+    fn seal(&self, plaintext: &[u8], row: &str) -> Result<String, AppError> {
+        self.sealer.seal(plaintext, row).map_err(|error| {
+            tracing::error!(%error, row, "sealing personal data failed");
+            AppError::Internal
+        })
+    }
+
+    fn open(&self, sealed: &str, row: &str) -> Result<Vec<u8>, AppError> {
+        self.sealer.open(sealed, row).map_err(|error| {
+            tracing::error!(%error, row, "opening personal data failed");
+            AppError::Internal
+        })
+    }
+
     fn now_ms(&self) -> i64 {
         unix_millis(self.clock.now())
     }
@@ -179,10 +194,7 @@ impl Applications {
         let record = self.draft_record(citizen, service).await?;
         let values = match &record.sealed_values {
             Some(sealed) => {
-                let bytes = self
-                    .sealer
-                    .open(sealed, &format!("draft:{}", record.application_id))
-                    .map_err(internal("opening a draft failed"))?;
+                let bytes = self.open(sealed, &format!("draft:{}", record.application_id))?;
                 serde_json::from_slice(&bytes).map_err(internal("decoding a draft failed"))?
             }
             None => FormValues::new(),
@@ -232,11 +244,7 @@ impl Applications {
             citizen_id: citizen.citizen_id.clone(),
             service_code: service.code.clone(),
             application_id: application_id.to_owned(),
-            sealed_values: Some(
-                self.sealer
-                    .seal(&json, &format!("draft:{application_id}"))
-                    .map_err(internal("sealing a draft failed"))?,
-            ),
+            sealed_values: Some(self.seal(&json, &format!("draft:{application_id}"))?),
             updated_at: self.now_ms(),
         };
         self.storage
@@ -258,10 +266,7 @@ impl Applications {
         stored
             .into_iter()
             .map(|a| {
-                let name = self
-                    .sealer
-                    .open(&a.sealed_name, &format!("attachment-name:{}", a.id))
-                    .map_err(internal("opening an attachment name failed"))?;
+                let name = self.open(&a.sealed_name, &format!("attachment-name:{}", a.id))?;
                 Ok(AttachmentView {
                     id: a.id,
                     name: String::from_utf8_lossy(&name).into_owned(),
@@ -309,16 +314,10 @@ impl Applications {
             application_id: application_id.to_owned(),
             partner_id: citizen.partner_id.clone(),
             citizen_id: citizen.citizen_id.clone(),
-            sealed_name: self
-                .sealer
-                .seal(name.as_bytes(), &format!("attachment-name:{id}"))
-                .map_err(internal("sealing an attachment failed"))?,
+            sealed_name: self.seal(name.as_bytes(), &format!("attachment-name:{id}"))?,
             content_type: declared.to_owned(),
             size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-            sealed_content: self
-                .sealer
-                .seal(bytes, &format!("attachment:{id}"))
-                .map_err(internal("sealing an attachment failed"))?,
+            sealed_content: self.seal(bytes, &format!("attachment:{id}"))?,
             created_at: self.now_ms(),
         };
         self.storage
@@ -412,13 +411,10 @@ impl Applications {
             .await
             .map_err(internal("reading a citizen link failed"))?
             .ok_or(AppError::SigninExpired)?;
-        let token = self
-            .sealer
-            .open(
-                &link.sealed_portal_token,
-                &format!("token:{}:{}", citizen.partner_id, citizen.citizen_id),
-            )
-            .map_err(internal("opening a portal token failed"))?;
+        let token = self.open(
+            &link.sealed_portal_token,
+            &format!("token:{}:{}", citizen.partner_id, citizen.citizen_id),
+        )?;
         let form = SealedForm {
             version: valid.version(),
             values: valid
@@ -450,14 +446,9 @@ impl Applications {
             citizen_id: citizen.citizen_id.clone(),
             consent_id: citizen.consent_id.clone(),
             region,
-            sealed_form: self
-                .sealer
-                .seal(&form, &format!("form:{application_id}"))
-                .map_err(internal("sealing an application failed"))?,
+            sealed_form: self.seal(&form, &format!("form:{application_id}"))?,
             sealed_portal_token: self
-                .sealer
-                .seal(&token, &format!("submission-token:{application_id}"))
-                .map_err(internal("sealing a portal token failed"))?,
+                .seal(&token, &format!("submission-token:{application_id}"))?,
             order_id: None,
             state: SubmissionState::Pending,
             attempts: 0,
