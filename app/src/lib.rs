@@ -65,23 +65,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The routes okno renders with Leptos; the HTTP layer guards `/w/…` and `/sandbox/…` first.
-#[cfg(test)]
-mod tests {
-    use super::bundle_for;
-
-    #[test]
-    fn service_pages_load_the_service_bundle_and_the_rest_the_catalogs() {
-        assert_eq!(
-            bundle_for("/w/pk_test_a/services/10000000110"),
-            "okno-service"
-        );
-        assert_eq!(bundle_for("/w/pk_test_a/services"), "okno");
-        assert_eq!(bundle_for("/w/pk_test_a/services/"), "okno");
-        assert_eq!(bundle_for("/sandbox/pk_test_a"), "okno");
-        assert_eq!(bundle_for("/"), "okno");
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -102,5 +85,22 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=pages::home::Home />
             </Routes>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_for;
+
+    #[test]
+    fn service_pages_load_the_service_bundle_and_the_rest_the_catalogs() {
+        assert_eq!(
+            bundle_for("/w/pk_test_a/services/10000000110"),
+            "okno-service"
+        );
+        assert_eq!(bundle_for("/w/pk_test_a/services"), "okno");
+        assert_eq!(bundle_for("/w/pk_test_a/services/"), "okno");
+        assert_eq!(bundle_for("/sandbox/pk_test_a"), "okno");
+        assert_eq!(bundle_for("/"), "okno");
     }
 }

@@ -185,12 +185,32 @@ impl Applications {
         .ok_or(AppError::Internal)
     }
 
+    /// Nothing personal is kept for a service without the citizen's consent to it: the access
+    /// token must carry the consent that is in force (not withdrawn, not replaced).
+    async fn require_consent(
+        &self,
+        citizen: &CitizenAccess,
+        service: &ServiceDescription,
+    ) -> Result<(), AppError> {
+        let consent = self
+            .storage
+            .active_consent(&citizen.partner_id, &citizen.citizen_id, &service.code)
+            .await
+            .map_err(internal("reading a consent failed"))?;
+        if consent.as_ref().map(|c| c.id.as_str()) == Some(citizen.consent_id.as_str()) {
+            Ok(())
+        } else {
+            Err(AppError::ConsentRequired)
+        }
+    }
+
     /// The citizen's draft for the service, created empty on first use.
     pub async fn open_draft(
         &self,
         citizen: &CitizenAccess,
         service: &ServiceDescription,
     ) -> Result<Draft, AppError> {
+        self.require_consent(citizen, service).await?;
         let record = self.draft_record(citizen, service).await?;
         let values = match &record.sealed_values {
             Some(sealed) => {
@@ -233,6 +253,7 @@ impl Applications {
         application_id: &str,
         values: &FormValues,
     ) -> Result<(), AppError> {
+        self.require_consent(citizen, service).await?;
         let json = serde_json::to_vec(values).map_err(internal("encoding a draft failed"))?;
         if json.len() > MAX_DRAFT_BYTES {
             return Err(AppError::FormInvalid {
@@ -288,6 +309,7 @@ impl Applications {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<AttachmentView, AppError> {
+        self.require_consent(citizen, service).await?;
         let rule = &service.form.attachments;
         if rule.max_files == 0 {
             return Err(AppError::AttachmentsTooMany);
@@ -383,14 +405,7 @@ impl Applications {
         if let Some(existing) = self.own_submission(citizen, application_id).await? {
             return self.receipt(&existing).await;
         }
-        let consent = self
-            .storage
-            .active_consent(&citizen.partner_id, &citizen.citizen_id, &service.code)
-            .await
-            .map_err(internal("reading a consent failed"))?;
-        if consent.as_ref().map(|c| c.id.as_str()) != Some(citizen.consent_id.as_str()) {
-            return Err(AppError::ConsentRequired);
-        }
+        self.require_consent(citizen, service).await?;
         let draft = self.draft_record(citizen, service).await?;
         if draft.application_id != application_id {
             return Err(AppError::ApplicationNotFound);
@@ -735,8 +750,9 @@ impl Applications {
                 id
             }
         };
-        if submission.attempts > 0 {
-            // An earlier push may have reached the portal with its answer lost.
+        if submission.order_id.is_some() {
+            // An earlier attempt made the order; its push may have reached the portal with the
+            // answer lost (or okno stopped before recording it).
             if let Some(order) = portal.order(token, order_id).await?
                 && order.order_status_id != DRAFT
             {
@@ -862,9 +878,17 @@ impl Applications {
     async fn store_progress(
         &self,
         submission: &SubmissionRecord,
-        progress: SubmissionProgress,
+        mut progress: SubmissionProgress,
     ) -> anyhow::Result<()> {
         let id = &submission.application.id;
+        // The portal's comments may name the citizen: sealed like the rest.
+        for status in &mut progress.new_statuses {
+            if !status.comment.is_empty() {
+                status.comment = self
+                    .sealer
+                    .seal(status.comment.as_bytes(), &format!("status-comment:{id}"))?;
+            }
+        }
         let stored = self.storage.record_progress(id, &progress).await?;
         let mut previous = submission.application.status_code;
         let mode = if submission.application.mode == "live" {

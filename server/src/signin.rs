@@ -326,10 +326,16 @@ impl SignIn {
             .map_err(Self::internal("opening a sign-in failed"))?;
         let handoff_content: Handoff = serde_json::from_slice(&payload)
             .map_err(Self::internal("decoding a sign-in failed"))?;
-        // The partner only ever sees this pseudonym, never the ESIA id.
+        // The partner only ever sees this pseudonym, never the ESIA id. The mode is part of it:
+        // a sandbox citizen shares no data with a real person whose account id is the same.
         let citizen_id = format!(
             "cit_{}",
-            &sha256_hex(format!("{}:{}", widget.partner_id, handoff_content.oid))[..24]
+            &sha256_hex(format!(
+                "{}:{}:{}",
+                widget.partner_id,
+                handoff_content.mode.as_str(),
+                handoff_content.oid
+            ))[..24]
         );
         self.remember(&widget.partner_id, &citizen_id, &handoff_content, now)
             .await?;

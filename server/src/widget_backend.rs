@@ -93,7 +93,7 @@ impl WidgetService {
             .await
             .map_err(|_| AppError::SigninExpired)?
             .claims;
-        if access.partner_id != partner.id {
+        if access.partner_id != partner.id || access.mode != partner.mode {
             return Err(AppError::SessionInvalid);
         }
         Ok((partner, access))
@@ -257,7 +257,7 @@ impl WidgetBackend for WidgetService {
                 .await
                 .map_err(|_| AppError::SigninExpired)?
                 .claims;
-            if access.partner_id != partner.id {
+            if access.partner_id != partner.id || access.mode != partner.mode {
                 return Err(AppError::SessionInvalid);
             }
             let profile = self

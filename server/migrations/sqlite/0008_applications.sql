@@ -61,7 +61,8 @@ CREATE INDEX submissions_due ON submissions (state, next_attempt_at);
 CREATE INDEX submissions_citizen ON submissions (citizen_id);
 
 -- Every status an application went through, in order: seq 1 is okno's acceptance (status 0),
--- then the portal's, each once (portal_entry_id is the portal's history entry id).
+-- then the portal's, each once (portal_entry_id is the portal's history entry id); the
+-- portal's comment, if any, sealed.
 CREATE TABLE application_statuses (
     application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
     seq BIGINT NOT NULL,

@@ -111,6 +111,9 @@ async fn attach(
 struct StreamQuery {
     session: String,
     access: String,
+    /// The last status already shown, when the browser opens a new stream (after its access
+    /// token was renewed) rather than reconnecting with `Last-Event-ID`.
+    after: Option<i64>,
 }
 
 /// What the stream holds between events.
@@ -131,8 +134,8 @@ fn status_event(status: &StatusView) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unserialisable status"))
 }
 
-/// `GET /widget-api/applications/{id}/events?session=…&access=…`: every status after
-/// `Last-Event-ID` (all of them on first connect), then each new one as it arrives.
+/// `GET /widget-api/applications/{id}/events?session=…&access=…[&after=N]`: every status after
+/// `Last-Event-ID` (or `after`; all of them on first connect), then each new one as it arrives.
 async fn events(
     State(state): State<AppState>,
     Path(application_id): Path<String>,
@@ -146,6 +149,7 @@ async fn events(
     let applications = state.widget.applications.clone();
     let last_seq = header_text(&headers, "last-event-id")
         .and_then(|id| id.parse::<i64>().ok())
+        .or(query.after)
         .unwrap_or(0);
     // Subscribed before the first read, so no change can fall between the two.
     let changes = applications.subscribe();

@@ -255,16 +255,11 @@ macro_rules! impl_applications {
             async fn submit_application(&self, s: &SubmissionRecord, first: &StatusEntryRecord) -> Result<bool, StorageError> {
                 let a = &s.application;
                 let mut tx = self.pool.begin_with($begin).await?;
-                let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM applications WHERE id = $1")
-                    .bind(&a.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if exists.is_some() {
-                    return Ok(false);
-                }
-                sqlx::query(
+                // ON CONFLICT: two submits of one application at once both get here; the second
+                // writes nothing and answers false instead of failing on the key.
+                let inserted = sqlx::query(
                     "INSERT INTO applications (id, partner_id, mode, service_code, status_code, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(&a.id)
                 .bind(&a.partner_id)
@@ -275,6 +270,9 @@ macro_rules! impl_applications {
                 .bind(a.updated_at)
                 .execute(&mut *tx)
                 .await?;
+                if inserted.rows_affected() == 0 {
+                    return Ok(false);
+                }
                 sqlx::query(
                     "INSERT INTO submissions (application_id, citizen_id, consent_id, region, sealed_form, \
                      sealed_portal_token, order_id, state, attempts, next_attempt_at, last_error) \

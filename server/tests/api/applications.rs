@@ -103,6 +103,9 @@ async fn signed_in_with_consent<'a>(app: &'a TestApp, key: &str) -> Citizen<'a> 
         session,
         access: body["access_token"].as_str().expect("token").to_owned(),
     };
+    // Nothing personal is kept before consent: no draft without it.
+    let (status, refused) = citizen.call("draft", &[("service_code", PENSION)]).await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("consent_required")));
     let (status, given) = citizen.call("consent", &[("service_code", PENSION)]).await;
     assert_eq!(status, 200, "{given}");
     Citizen {

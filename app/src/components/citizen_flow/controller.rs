@@ -6,6 +6,7 @@
 
 use std::{
     cell::{Cell, RefCell},
+    collections::VecDeque,
     rc::Rc,
 };
 
@@ -51,6 +52,14 @@ struct Flow {
     submitting: Cell<bool>,
     /// The last status shown in the timeline.
     last_seq: Cell<i64>,
+    /// One draft save at a time; a change during one asks for another after it.
+    saving: Cell<bool>,
+    save_again: Cell<bool>,
+    /// One token renewal at a time: a refresh token works once.
+    refreshing: Cell<bool>,
+    /// Files waiting to upload, one after another (the form's file limit counts them).
+    uploads: RefCell<VecDeque<File>>,
+    uploading: Cell<bool>,
 }
 
 type Shared = Rc<Flow>;
@@ -284,6 +293,11 @@ pub fn start(setup: Setup) {
         attached: Cell::new(0),
         submitting: Cell::new(false),
         last_seq: Cell::new(0),
+        saving: Cell::new(false),
+        save_again: Cell::new(false),
+        refreshing: Cell::new(false),
+        uploads: RefCell::new(VecDeque::new()),
+        uploading: Cell::new(false),
     });
     wire(&flow);
     let resuming = flow.clone();
@@ -451,8 +465,13 @@ fn open_form(flow: &Shared) {
 /// again from the refresh cookie and takes the new consent-carrying token; false when that
 /// is not possible (the citizen must sign in again).
 async fn refresh_access(flow: &Shared) -> bool {
+    if flow.refreshing.replace(true) {
+        return false; // Another call is renewing it; this one reports its refusal.
+    }
     let code = flow.setup.service_code.clone();
-    match widget_api::resume_signin(flow.session(), code).await {
+    let resumed = widget_api::resume_signin(flow.session(), code).await;
+    flow.refreshing.set(false);
+    match resumed {
         Ok(Some(resumed)) => match resumed.consent {
             Some(given) => {
                 *flow.access.borrow_mut() = given.access_token;
@@ -465,23 +484,33 @@ async fn refresh_access(flow: &Shared) -> bool {
 }
 
 fn save_draft(flow: &Shared) {
-    let Some(id) = flow.application_id.borrow().clone() else {
+    if flow.saving.replace(true) {
+        flow.save_again.set(true);
         return;
-    };
+    }
     let f = flow.clone();
     leptos::task::spawn_local(async move {
-        let values = f.read_values();
-        let save = || {
-            let code = f.setup.service_code.clone();
-            widget_api::save_draft(f.session(), f.access(), code, id.clone(), values.clone())
-        };
-        let mut saved = save().await;
-        if saved == Err(AppError::SigninExpired) && refresh_access(&f).await {
-            saved = save().await;
+        loop {
+            let Some(id) = f.application_id.borrow().clone() else {
+                break;
+            };
+            let values = f.read_values();
+            let save = || {
+                let code = f.setup.service_code.clone();
+                widget_api::save_draft(f.session(), f.access(), code, id.clone(), values.clone())
+            };
+            let mut saved = save().await;
+            if saved == Err(AppError::SigninExpired) && refresh_access(&f).await {
+                saved = save().await;
+            }
+            if let Err(error) = saved {
+                f.notice("form-failure", Some(&error));
+            }
+            if !f.save_again.replace(false) {
+                break;
+            }
         }
-        if let Err(error) = saved {
-            f.notice("form-failure", Some(&error));
-        }
+        f.saving.set(false);
     });
 }
 
@@ -595,10 +624,11 @@ fn add_status(flow: &Shared, status: &StatusView) -> bool {
 fn follow(flow: &Shared, application_id: &str) {
     let encode = |text: &str| String::from(js_sys::encode_uri_component(text));
     let url = format!(
-        "/widget-api/applications/{}/events?session={}&access={}",
+        "/widget-api/applications/{}/events?session={}&access={}&after={}",
         encode(application_id),
         encode(&flow.setup.session),
         encode(&flow.access()),
+        flow.last_seq.get(),
     );
     let Ok(source) = EventSource::new(&url) else {
         return;
@@ -625,6 +655,22 @@ fn follow(flow: &Shared, application_id: &str) {
             f.show("feedback", true);
             f.show("new-application", true);
         }
+    });
+    // The browser reconnects by itself after a dropped connection; it gives up only when
+    // refused (the 10-minute access token ran out): then renew it and open a new stream.
+    let f = flow.clone();
+    let id = application_id.to_owned();
+    let watched = source.clone();
+    on(&source, "error", move |_| {
+        if watched.ready_state() != EventSource::CLOSED {
+            return;
+        }
+        let (f, id) = (f.clone(), id.clone());
+        leptos::task::spawn_local(async move {
+            if refresh_access(&f).await {
+                follow(&f, &id);
+            }
+        });
     });
 }
 
@@ -664,9 +710,6 @@ fn upload_chosen(flow: &Shared, input: &Element) {
     let Some(input) = input.dyn_ref::<HtmlInputElement>() else {
         return;
     };
-    let Some(id) = flow.application_id.borrow().clone() else {
-        return;
-    };
     let files: Vec<File> = input
         .files()
         .map(|list| (0..list.length()).filter_map(|i| list.item(i)).collect())
@@ -674,13 +717,30 @@ fn upload_chosen(flow: &Shared, input: &Element) {
     input.set_value("");
     for file in files {
         let rule = &flow.setup.form.attachments;
-        if let Err(error) = check_file(rule, flow.attached.get(), file.size(), &file.type_()) {
+        let taken = flow.attached.get() + flow.uploads.borrow().len();
+        if let Err(error) = check_file(rule, taken, file.size(), &file.type_()) {
             flow.notice("e-attachments", Some(&error));
             continue;
         }
         flow.notice("e-attachments", None);
-        upload(flow, &id, file);
+        flow.uploads.borrow_mut().push_back(file);
     }
+    next_upload(flow);
+}
+
+/// Starts the next waiting upload unless one is running.
+fn next_upload(flow: &Shared) {
+    if flow.uploading.get() {
+        return;
+    }
+    let Some(id) = flow.application_id.borrow().clone() else {
+        return;
+    };
+    let Some(file) = flow.uploads.borrow_mut().pop_front() else {
+        return;
+    };
+    flow.uploading.set(true);
+    upload(flow, &id, file);
 }
 
 /// Sends the file as the request body, with a progress bar while it goes.
@@ -689,6 +749,7 @@ fn upload(flow: &Shared, application_id: &str, file: File) {
         detail: detail.to_owned(),
     };
     let Ok(request) = XmlHttpRequest::new() else {
+        flow.uploading.set(false);
         flow.notice("e-attachments", Some(&transport("no XMLHttpRequest")));
         return;
     };
@@ -705,6 +766,7 @@ fn upload(flow: &Shared, application_id: &str, file: File) {
         request.set_request_header("content-type", &file.type_())
     });
     if opened.is_err() {
+        flow.uploading.set(false);
         flow.notice("e-attachments", Some(&transport("cannot open the upload")));
         return;
     }
@@ -742,6 +804,8 @@ fn upload(flow: &Shared, application_id: &str, file: File) {
             Ok(view) => f.list_attachment(&view),
             Err(error) => f.notice("e-attachments", Some(&error)),
         }
+        f.uploading.set(false);
+        next_upload(&f);
     });
     // A failed send still ends in loadend, which reports it.
     let _ = request.send_with_opt_blob(Some(&file));
