@@ -65,7 +65,7 @@ pub fn CitizenFlowPage(
             </p>
             <div id="flow-consent" hidden>
                 <h2>"Согласие на обработку персональных данных"</h2>
-                <p data-testid="consent-text">{consent_text.clone()}</p>
+                <p id="consent-text" data-testid="consent-text">{consent_text}</p>
                 <button type="button" class="primary" id="consent-give" data-testid="consent-give">
                     "Согласен, продолжить"
                 </button>
@@ -74,9 +74,9 @@ pub fn CitizenFlowPage(
                 <p data-testid="consent-given">
                     "Согласие дано " <span id="consent-at"></span> " (№ " <span id="consent-id"></span> ")."
                 </p>
-                <details>
+                // Once consent is given, the text moves here, to be read again on request.
+                <details id="consent-details">
                     <summary>"Текст согласия"</summary>
-                    <p>{consent_text}</p>
                 </details>
             </div>
             <form class="application-form" id="application-form" novalidate data-testid="application-form" hidden>

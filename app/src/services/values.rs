@@ -746,8 +746,10 @@ impl Field {
         if !is_email_local_part(local) || !is_email_domain(domain) {
             return Err(bad_format());
         }
-        // The domain is case-insensitive; the local part is the mailbox owner's business.
-        let email = format!("{local}@{}", domain.to_lowercase());
+        // The domain is case-insensitive; the local part is the mailbox owner's business. Only
+        // Latin letters are folded: full Unicode case tables would add kilobytes to the browser's
+        // WASM, and a Cyrillic domain (почта.рф) is valid in either case.
+        let email = format!("{local}@{}", domain.to_ascii_lowercase());
         self.check_length(&email, MAX_EMAIL_CHARS)?;
         Ok(email)
     }

@@ -105,7 +105,10 @@ async fn signed_in_with_consent<'a>(app: &'a TestApp, key: &str) -> Citizen<'a> 
     };
     // Nothing personal is kept before consent: no draft without it.
     let (status, refused) = citizen.call("draft", &[("service_code", PENSION)]).await;
-    assert_eq!((status, refused["code"].as_str()), (403, Some("consent_required")));
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("consent_required"))
+    );
     let (status, given) = citizen.call("consent", &[("service_code", PENSION)]).await;
     assert_eq!(status, 200, "{given}");
     Citizen {

@@ -426,6 +426,9 @@ fn consented(flow: &Shared, given: &GivenConsent, latest: Option<Receipt>) {
     flow.show("flow-consent", false);
     flow.set_text("consent-at", &given.granted_at.replace('T', " "));
     flow.set_text("consent-id", &given.consent_id);
+    if let (Some(text), Some(details)) = (flow.el("consent-text"), flow.el("consent-details")) {
+        let _ = details.append_child(&text);
+    }
     flow.show("flow-consented", true);
     match latest {
         Some(receipt) => show_timeline(flow, receipt),
