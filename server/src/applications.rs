@@ -36,6 +36,7 @@ use crate::{
     },
     registry,
     sealing::Sealer,
+    signin::SignIn,
     storage::{
         ApplicationRecord, AttachmentRecord, DraftRecord, FeedbackRecord, SharedStorage,
         StatusEntryRecord, SubmissionProgress, SubmissionRecord, SubmissionState,
@@ -71,6 +72,8 @@ pub struct Applications {
     audit: AuditLog,
     outbox: Arc<Outbox>,
     portals: Arc<Portals>,
+    /// Keeps the citizens' ESIA tokens and renews them.
+    signin: Arc<SignIn>,
     /// Between two reads of a tracked application's status on the portal.
     poll_every_ms: i64,
     wake: Notify,
@@ -128,24 +131,30 @@ fn is_transient(error: &PortalError) -> bool {
     }
 }
 
+/// What [`Applications`] works with.
+pub struct ApplicationsParts {
+    pub storage: SharedStorage,
+    pub sealer: Arc<Sealer>,
+    pub clock: SharedClock,
+    pub audit: AuditLog,
+    pub outbox: Arc<Outbox>,
+    pub portals: Arc<Portals>,
+    pub signin: Arc<SignIn>,
+    /// Between two reads of a tracked application's status on the portal.
+    pub poll_every: Duration,
+}
+
 impl Applications {
-    pub fn new(
-        storage: SharedStorage,
-        sealer: Arc<Sealer>,
-        clock: SharedClock,
-        audit: AuditLog,
-        outbox: Arc<Outbox>,
-        portals: Arc<Portals>,
-        poll_every: Duration,
-    ) -> Self {
+    pub fn new(parts: ApplicationsParts) -> Self {
         Applications {
-            storage,
-            sealer,
-            clock,
-            audit,
-            outbox,
-            portals,
-            poll_every_ms: i64::try_from(poll_every.as_millis()).unwrap_or(i64::MAX),
+            poll_every_ms: i64::try_from(parts.poll_every.as_millis()).unwrap_or(i64::MAX),
+            storage: parts.storage,
+            sealer: parts.sealer,
+            clock: parts.clock,
+            audit: parts.audit,
+            outbox: parts.outbox,
+            portals: parts.portals,
+            signin: parts.signin,
             wake: Notify::new(),
             changes: broadcast::channel(256).0,
         }
@@ -420,16 +429,12 @@ impl Applications {
         if attachments.len() > usize::from(service.form.attachments.max_files) {
             return Err(AppError::AttachmentsTooMany);
         }
-        let link = self
-            .storage
+        // Filed with the citizen's ESIA token, kept (and renewed) with their sign-in.
+        self.storage
             .citizen_link(&citizen.partner_id, &citizen.citizen_id)
             .await
             .map_err(internal("reading a citizen link failed"))?
             .ok_or(AppError::SigninExpired)?;
-        let token = self.open(
-            &link.sealed_portal_token,
-            &format!("token:{}:{}", citizen.partner_id, citizen.citizen_id),
-        )?;
         let form = SealedForm {
             version: valid.version(),
             values: valid
@@ -462,8 +467,6 @@ impl Applications {
             consent_id: citizen.consent_id.clone(),
             region,
             sealed_form: self.seal(&form, &format!("form:{application_id}"))?,
-            sealed_portal_token: self
-                .seal(&token, &format!("submission-token:{application_id}"))?,
             order_id: None,
             state: SubmissionState::Pending,
             attempts: 0,
@@ -634,12 +637,23 @@ impl Applications {
         }
     }
 
-    fn portal_token(&self, submission: &SubmissionRecord) -> anyhow::Result<String> {
-        let bytes = self.sealer.open(
-            &submission.sealed_portal_token,
-            &format!("submission-token:{}", submission.application.id),
-        )?;
-        Ok(String::from_utf8(bytes)?)
+    /// The citizen's ESIA token for the portal, renewed when needed. ESIA not answering is an
+    /// outage (retried); ESIA refusing the renewal is a refusal of the application.
+    async fn portal_token(&self, submission: &SubmissionRecord) -> Result<String, PortalError> {
+        let partner_id = &submission.application.partner_id;
+        self.signin
+            .portal_token(partner_id, &submission.citizen_id)
+            .await
+            .map_err(|error| match error {
+                AppError::EsiaUnavailable | AppError::Internal => {
+                    PortalError::Unreachable(format!("ESIA token renewal: {}", error.code()))
+                }
+                _ => PortalError::Refused {
+                    status: reqwest::StatusCode::UNAUTHORIZED,
+                    code: error.code().to_owned(),
+                    message: "the citizen's Gosuslugi sign-in could not be renewed".to_owned(),
+                },
+            })
     }
 
     fn portal(&self, submission: &SubmissionRecord) -> anyhow::Result<&PortalClient> {
@@ -656,7 +670,6 @@ impl Applications {
     /// Hands one application to the portal: create the order (once), push the archive.
     async fn forward(&self, submission: SubmissionRecord) -> anyhow::Result<()> {
         let portal = self.portal(&submission)?;
-        let token = self.portal_token(&submission)?;
         let service = registry::find(&submission.application.service_code).ok_or_else(|| {
             anyhow::anyhow!(
                 "service {} left the registry",
@@ -668,9 +681,13 @@ impl Applications {
             service_code: service.code.clone(),
             target_code: service.target_code.clone(),
         };
-        let outcome = self
-            .push_once(portal, &token, &submission, service, meta)
-            .await;
+        let outcome = match self.portal_token(&submission).await {
+            Ok(token) => {
+                self.push_once(portal, &token, &submission, service, meta)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
         let now = self.now_ms();
         let attempts = submission.attempts + 1;
         let progress = match outcome {
@@ -823,13 +840,18 @@ impl Applications {
     /// Reads a tracked application's order and records the statuses okno has not seen.
     async fn track(&self, submission: SubmissionRecord) -> anyhow::Result<()> {
         let portal = self.portal(&submission)?;
-        let token = self.portal_token(&submission)?;
         let order_id = submission
             .order_id
             .and_then(|id| u64::try_from(id).ok())
             .ok_or_else(|| anyhow::anyhow!("a tracked application without an order"))?;
         let now = self.now_ms();
-        let order = match portal.order(&token, order_id).await {
+        // Without a token (ESIA refused to renew it) tracking waits, backing off, until the
+        // citizen signs in again, which stores fresh tokens.
+        let read = match self.portal_token(&submission).await {
+            Ok(token) => portal.order(&token, order_id).await,
+            Err(error) => Err(error),
+        };
+        let order = match read {
             Ok(order) => order,
             Err(error) => {
                 tracing::warn!(application = %submission.application.id, %error, "reading an order's status failed; will retry");

@@ -14,7 +14,7 @@ use url::Url;
 use crate::{
     clock::{SharedClock, unix_millis},
     digest::sha256_hex,
-    esia::client::{EsiaClient, Pkce},
+    esia::client::{EsiaClient, EsiaClientError, Pkce},
     sealing::Sealer,
     sessions::{CitizenTokens, Sessions},
     storage::{CitizenLinkRecord, SharedStorage, SigninAttempt, SigninHandoff},
@@ -23,6 +23,8 @@ use crate::{
 
 /// How long a citizen has to finish signing in at ESIA.
 const ATTEMPT_MS: i64 = 10 * 60 * 1_000;
+/// An ESIA access token this close to running out is renewed before a portal call.
+const RENEW_AHEAD_MS: i64 = 60 * 1_000;
 /// How long the widget frame has to collect a finished sign-in.
 const HANDOFF_MS: i64 = 2 * 60 * 1_000;
 /// What okno reads at ESIA when a service does not say more.
@@ -48,8 +50,10 @@ struct Handoff {
     oid: String,
     mode: Mode,
     profile: CitizenProfile,
-    /// ESIA's access token, for the portal calls made for the citizen.
+    /// ESIA's access token, for the portal calls made for the citizen, and the refresh token
+    /// that renews it.
     portal_token: String,
+    portal_refresh_token: String,
     portal_token_expires_at: i64,
 }
 
@@ -221,6 +225,7 @@ impl SignIn {
             mode,
             profile,
             portal_token: tokens.access_token,
+            portal_refresh_token: tokens.refresh_token,
             portal_token_expires_at,
         })
         .map_err(Self::internal("encoding a sign-in failed"))?;
@@ -265,6 +270,13 @@ impl SignIn {
                 .sealer
                 .seal(handoff.portal_token.as_bytes(), &format!("token:{row}"))
                 .map_err(Self::internal("sealing a portal token failed"))?,
+            sealed_portal_refresh_token: self
+                .sealer
+                .seal(
+                    handoff.portal_refresh_token.as_bytes(),
+                    &format!("refresh:{row}"),
+                )
+                .map_err(Self::internal("sealing a portal token failed"))?,
             portal_token_expires_at: handoff.portal_token_expires_at,
             updated_at: now,
         };
@@ -272,6 +284,72 @@ impl SignIn {
             .upsert_citizen_link(&link)
             .await
             .map_err(Self::internal("storing a citizen link failed"))
+    }
+
+    /// The citizen's ESIA access token for portal calls, renewed with the refresh token when it
+    /// has run out or is about to; `SigninExpired` when there is none or ESIA refuses to renew.
+    pub async fn portal_token(
+        &self,
+        partner_id: &str,
+        citizen_id: &str,
+    ) -> Result<String, AppError> {
+        let row = format!("{partner_id}:{citizen_id}");
+        let link = self
+            .storage
+            .citizen_link(partner_id, citizen_id)
+            .await
+            .map_err(Self::internal("reading a citizen link failed"))?
+            .ok_or(AppError::SigninExpired)?;
+        let now = self.clock.now();
+        let open = |sealed: &str, kind: &str| {
+            self.sealer
+                .open(sealed, &format!("{kind}:{row}"))
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or(AppError::Internal)
+        };
+        if link.portal_token_expires_at > unix_millis(now) + RENEW_AHEAD_MS {
+            return open(&link.sealed_portal_token, "token");
+        }
+        let mode = if link.mode == "live" {
+            Mode::Live
+        } else {
+            Mode::Test
+        };
+        let refresh = open(&link.sealed_portal_refresh_token, "refresh")?;
+        let tokens = self
+            .esia(mode)?
+            .refresh(&refresh, &self.redirect_uri, now)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "renewing a citizen's ESIA token failed");
+                match error {
+                    EsiaClientError::Refused { .. } => AppError::SigninExpired,
+                    _ => AppError::EsiaUnavailable,
+                }
+            })?;
+        let renewed = CitizenLinkRecord {
+            sealed_portal_token: self
+                .sealer
+                .seal(tokens.access_token.as_bytes(), &format!("token:{row}"))
+                .map_err(Self::internal("sealing a portal token failed"))?,
+            sealed_portal_refresh_token: self
+                .sealer
+                .seal(tokens.refresh_token.as_bytes(), &format!("refresh:{row}"))
+                .map_err(Self::internal("sealing a portal token failed"))?,
+            portal_token_expires_at: unix_millis(now) + tokens.expires_in.max(0) * 1_000,
+            updated_at: unix_millis(now),
+            ..link.clone()
+        };
+        let stored = self
+            .storage
+            .renew_portal_tokens(&renewed, &link.sealed_portal_token)
+            .await
+            .map_err(Self::internal("storing a renewed portal token failed"))?;
+        if !stored {
+            tracing::info!("a citizen's ESIA token was renewed elsewhere first");
+        }
+        Ok(tokens.access_token)
     }
 
     /// The profile kept at the citizen's last sign-in through the partner.

@@ -8,7 +8,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use url::Url;
 
 use crate::{
-    applications::Applications,
+    applications::{Applications, ApplicationsParts},
     audit::AuditLog,
     clock::{SharedClock, unix_millis},
     config::Settings,
@@ -166,15 +166,16 @@ impl Application {
             test_esia,
             &base_url,
         ));
-        let applications = Arc::new(Applications::new(
-            storage.clone(),
-            sealer.clone(),
-            clock.clone(),
-            audit.clone(),
-            outbox.clone(),
-            portals.clone(),
-            Duration::from_secs(settings.status_poll_seconds.max(1)),
-        ));
+        let applications = Arc::new(Applications::new(ApplicationsParts {
+            storage: storage.clone(),
+            sealer: sealer.clone(),
+            clock: clock.clone(),
+            audit: audit.clone(),
+            outbox: outbox.clone(),
+            portals: portals.clone(),
+            signin: signin.clone(),
+            poll_every: Duration::from_secs(settings.status_poll_seconds.max(1)),
+        }));
         let applications_worker = tokio::spawn(applications.clone().run());
         let widget = Arc::new(WidgetService {
             storage: storage.clone(),

@@ -3,13 +3,15 @@
 -- bound in): profiles, portal tokens, drafts, answers, attachment names and contents.
 
 -- A citizen signed in through a partner's widget (per-partner pseudonym): their ESIA profile
--- for prefilling and the ESIA token okno files and tracks their applications with.
+-- for prefilling, and the ESIA tokens okno files and tracks their applications with (the
+-- access token renewed with the refresh token when it runs out).
 CREATE TABLE citizen_links (
     partner_id TEXT NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
     citizen_id TEXT NOT NULL,
     mode TEXT NOT NULL CHECK (mode IN ('test', 'live')),
     sealed_profile TEXT NOT NULL,
     sealed_portal_token TEXT NOT NULL,
+    sealed_portal_refresh_token TEXT NOT NULL,
     portal_token_expires_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (partner_id, citizen_id)
@@ -50,7 +52,6 @@ CREATE TABLE submissions (
     consent_id TEXT NOT NULL,
     region TEXT NOT NULL,
     sealed_form TEXT NOT NULL,
-    sealed_portal_token TEXT NOT NULL,
     order_id BIGINT,
     state TEXT NOT NULL CHECK (state IN ('pending', 'tracking', 'closed', 'refused')),
     attempts BIGINT NOT NULL DEFAULT 0,

@@ -169,14 +169,54 @@ impl EsiaClient {
             ("token_type", "Bearer"),
             ("code_verifier", code_verifier),
         ];
+        self.token_request(&form, &state).await
+    }
+
+    /// Renews an access token with its refresh token (which ESIA rotates: the answer carries the
+    /// next one). Signed like a code exchange, without the code.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        redirect_uri: &str,
+        now: OffsetDateTime,
+    ) -> Result<Tokens, EsiaClientError> {
+        let timestamp = esia_timestamp(now);
+        let state = uuid_like();
+        let secret = self.signer.sign(&signed_string(
+            &self.client_id,
+            "",
+            "",
+            &timestamp,
+            &state,
+            redirect_uri,
+            None,
+        ))?;
+        let form = [
+            ("client_id", self.client_id.as_str()),
+            ("refresh_token", refresh_token),
+            ("grant_type", "refresh_token"),
+            ("client_secret", secret.as_str()),
+            ("state", state.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("timestamp", timestamp.as_str()),
+            ("token_type", "Bearer"),
+        ];
+        self.token_request(&form, &state).await
+    }
+
+    /// Posts to the token endpoint; the answer must echo this request's fresh `state`.
+    async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+        state: &str,
+    ) -> Result<Tokens, EsiaClientError> {
         let url = self
             .base
             .join("aas/oauth2/v3/te")
             .map_err(|e| EsiaClientError::Transport(e.to_string()))?;
-        let response = self.http.post(url).form(&form).send().await?;
+        let response = self.http.post(url).form(form).send().await?;
         if response.status().is_success() {
             let tokens: Tokens = response.json().await?;
-            // The answer must be to this request: ESIA echoes the request's fresh state.
             if tokens.state != state {
                 return Err(EsiaClientError::Refused {
                     error: "state_mismatch".to_owned(),

@@ -11,6 +11,7 @@ pub struct CitizenLinkRecord {
     pub mode: String,
     pub sealed_profile: String,
     pub sealed_portal_token: String,
+    pub sealed_portal_refresh_token: String,
     pub portal_token_expires_at: i64,
     pub updated_at: i64,
 }
@@ -83,7 +84,6 @@ pub struct SubmissionRecord {
     pub consent_id: String,
     pub region: String,
     pub sealed_form: String,
-    pub sealed_portal_token: String,
     pub order_id: Option<i64>,
     pub state: SubmissionState,
     pub attempts: i64,
@@ -122,6 +122,13 @@ pub trait ApplicationStore: Send + Sync + 'static {
         partner_id: &str,
         citizen_id: &str,
     ) -> Result<Option<CitizenLinkRecord>, StorageError>;
+    /// Replaces the link's portal tokens after a renewal, only if `previous_token` (sealed) is
+    /// still the one stored; false when someone renewed (or signed in) first.
+    async fn renew_portal_tokens(
+        &self,
+        link: &CitizenLinkRecord,
+        previous_token: &str,
+    ) -> Result<bool, StorageError>;
     /// The citizen's newest consent for the service that is not withdrawn.
     async fn active_consent(
         &self,

@@ -13,7 +13,7 @@ use super::{
 
 const SUBMISSION_SELECT: &str = "SELECT a.id, a.partner_id, a.mode, a.service_code, a.status_code, \
      a.created_at, a.updated_at, s.citizen_id, s.consent_id, s.region, s.sealed_form, \
-     s.sealed_portal_token, s.order_id, s.state, s.attempts, s.next_attempt_at, s.last_error \
+     s.order_id, s.state, s.attempts, s.next_attempt_at, s.last_error \
      FROM submissions s JOIN applications a ON a.id = s.application_id";
 
 const ATTACHMENT_COLUMNS: &str = "id, application_id, partner_id, citizen_id, sealed_name, \
@@ -68,7 +68,9 @@ fn status_entry((seq, status_code, portal_entry_id, comment, at): StatusRow) -> 
     }
 }
 
-type LinkRow = (String, String, String, String, String, i64, i64);
+type LinkRow = (String, String, String, String, String, String, i64, i64);
+const LINK_COLUMNS: &str = "partner_id, citizen_id, mode, sealed_profile, sealed_portal_token, \
+     sealed_portal_refresh_token, portal_token_expires_at, updated_at";
 
 fn link(row: LinkRow) -> CitizenLinkRecord {
     let (
@@ -77,6 +79,7 @@ fn link(row: LinkRow) -> CitizenLinkRecord {
         mode,
         sealed_profile,
         sealed_portal_token,
+        sealed_portal_refresh_token,
         portal_token_expires_at,
         updated_at,
     ) = row;
@@ -86,6 +89,7 @@ fn link(row: LinkRow) -> CitizenLinkRecord {
         mode,
         sealed_profile,
         sealed_portal_token,
+        sealed_portal_refresh_token,
         portal_token_expires_at,
         updated_at,
     }
@@ -99,7 +103,7 @@ where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let state: String = row.try_get(13)?;
+    let state: String = row.try_get(12)?;
     Ok(SubmissionRecord {
         application: ApplicationRecord {
             id: row.try_get(0)?,
@@ -114,12 +118,11 @@ where
         consent_id: row.try_get(8)?,
         region: row.try_get(9)?,
         sealed_form: row.try_get(10)?,
-        sealed_portal_token: row.try_get(11)?,
-        order_id: row.try_get(12)?,
+        order_id: row.try_get(11)?,
         state: SubmissionState::parse(&state)?,
-        attempts: row.try_get(14)?,
-        next_attempt_at: row.try_get(15)?,
-        last_error: row.try_get(16)?,
+        attempts: row.try_get(13)?,
+        next_attempt_at: row.try_get(14)?,
+        last_error: row.try_get(15)?,
     })
 }
 
@@ -130,9 +133,10 @@ macro_rules! impl_applications {
             async fn upsert_citizen_link(&self, l: &CitizenLinkRecord) -> Result<(), StorageError> {
                 sqlx::query(
                     "INSERT INTO citizen_links (partner_id, citizen_id, mode, sealed_profile, sealed_portal_token, \
-                     portal_token_expires_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     sealed_portal_refresh_token, portal_token_expires_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (partner_id, citizen_id) DO UPDATE SET mode = excluded.mode, \
                      sealed_profile = excluded.sealed_profile, sealed_portal_token = excluded.sealed_portal_token, \
+                     sealed_portal_refresh_token = excluded.sealed_portal_refresh_token, \
                      portal_token_expires_at = excluded.portal_token_expires_at, updated_at = excluded.updated_at",
                 )
                 .bind(&l.partner_id)
@@ -140,6 +144,7 @@ macro_rules! impl_applications {
                 .bind(&l.mode)
                 .bind(&l.sealed_profile)
                 .bind(&l.sealed_portal_token)
+                .bind(&l.sealed_portal_refresh_token)
                 .bind(l.portal_token_expires_at)
                 .bind(l.updated_at)
                 .execute(&self.pool)
@@ -148,15 +153,31 @@ macro_rules! impl_applications {
             }
 
             async fn citizen_link(&self, partner_id: &str, citizen_id: &str) -> Result<Option<CitizenLinkRecord>, StorageError> {
-                let row: Option<LinkRow> = sqlx::query_as(
-                    "SELECT partner_id, citizen_id, mode, sealed_profile, sealed_portal_token, portal_token_expires_at, \
-                     updated_at FROM citizen_links WHERE partner_id = $1 AND citizen_id = $2",
-                )
-                .bind(partner_id)
-                .bind(citizen_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                let query = format!("SELECT {LINK_COLUMNS} FROM citizen_links WHERE partner_id = $1 AND citizen_id = $2");
+                let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+                    .bind(partner_id)
+                    .bind(citizen_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 Ok(row.map(link))
+            }
+
+            async fn renew_portal_tokens(&self, l: &CitizenLinkRecord, previous_token: &str) -> Result<bool, StorageError> {
+                let done = sqlx::query(
+                    "UPDATE citizen_links SET sealed_portal_token = $1, sealed_portal_refresh_token = $2, \
+                     portal_token_expires_at = $3, updated_at = $4 \
+                     WHERE partner_id = $5 AND citizen_id = $6 AND sealed_portal_token = $7",
+                )
+                .bind(&l.sealed_portal_token)
+                .bind(&l.sealed_portal_refresh_token)
+                .bind(l.portal_token_expires_at)
+                .bind(l.updated_at)
+                .bind(&l.partner_id)
+                .bind(&l.citizen_id)
+                .bind(previous_token)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn active_consent(&self, partner_id: &str, citizen_id: &str, service_code: &str) -> Result<Option<ConsentRecord>, StorageError> {
@@ -275,15 +296,14 @@ macro_rules! impl_applications {
                 }
                 sqlx::query(
                     "INSERT INTO submissions (application_id, citizen_id, consent_id, region, sealed_form, \
-                     sealed_portal_token, order_id, state, attempts, next_attempt_at, last_error) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     order_id, state, attempts, next_attempt_at, last_error) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&a.id)
                 .bind(&s.citizen_id)
                 .bind(&s.consent_id)
                 .bind(&s.region)
                 .bind(&s.sealed_form)
-                .bind(&s.sealed_portal_token)
                 .bind(s.order_id)
                 .bind(s.state.as_str())
                 .bind(s.attempts)

@@ -273,7 +273,10 @@ async fn flow(database_url: Option<String>) {
         "nothing filed during the outage"
     );
 
-    // The portal is back: forwarded once, then the sandbox's progression to "Услуга оказана".
+    // The portal is back two hours later, when the citizen's ESIA token (one hour) has run out:
+    // okno renews it with the refresh token, forwards once, then follows the sandbox's
+    // progression to "Услуга оказана".
+    clock.advance(time::Duration::hours(2));
     control.delete(&faults).send().await.expect("faults");
     until(
         &clock,
@@ -292,6 +295,8 @@ async fn flow(database_url: Option<String>) {
         1,
         "one order, whatever the retries"
     );
+    // Hours later the citizen comes back: a new sign-in reaches the same application.
+    let citizen = signed_in_with_consent(&app, &key).await;
     let (_, receipt) = citizen
         .call(
             "application",
