@@ -1,6 +1,7 @@
 //! The HTTP pipeline: routes, static files and the middleware stack in front of them.
 
 pub mod applications;
+pub mod deadline;
 pub mod error;
 pub mod formats;
 pub mod header_limit;
@@ -14,12 +15,10 @@ pub mod state;
 pub mod tokens;
 pub mod widget_guard;
 
-use std::time::Duration;
-
 use app::{App, backend::SharedBackend, shell};
 use axum::{
     Router,
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderName, HeaderValue, header},
     middleware,
 };
 use leptos::prelude::{provide_context, use_context};
@@ -30,7 +29,6 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::{ServeDir, ServeFile},
     set_header::{SetResponseHeader, SetResponseHeaderLayer},
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -38,8 +36,6 @@ pub use state::AppState;
 
 /// Largest request body okno accepts on any route: a 5 MiB attachment and a little more.
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024 + 64 * 1024;
-/// Requests taking longer than this are answered 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
@@ -65,7 +61,8 @@ pub fn router(state: AppState) -> Router {
     // okno's standard headers (HSTS too over TLS); the stack's own refusals become JSON errors;
     // oversized headers are refused; HTML gets the strict CSP with a fresh nonce; widget pages
     // are guarded (adding their frame-ancestors) and widget calls must come from okno's own
-    // pages; then a body cap and a deadline. The Partner API adds its own checks (partner_api).
+    // pages; then a deadline (longer for uploads) and a body cap. The Partner API adds its own
+    // checks (partner_api).
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
@@ -92,8 +89,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(page_security::strict_csp))
         .layer(middleware::from_fn_with_state(state.clone(), widget_guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin::only_from_okno))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(middleware::from_fn(deadline::deadline))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
     Router::new()
         .merge(health::router())
