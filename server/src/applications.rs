@@ -480,9 +480,15 @@ impl Applications {
             comment: String::new(),
             at: now,
         };
+        let event = self.outbox.event(
+            &citizen.partner_id,
+            citizen.mode,
+            "application.submitted",
+            json!({ "application_id": application_id, "service_code": service.code, "status_code": FORWARDING.id }),
+        );
         let created = self
             .storage
-            .submit_application(&submission, &first)
+            .submit_application(&submission, &first, &event)
             .await
             .map_err(internal("storing an application failed"))?;
         if created {
@@ -496,15 +502,7 @@ impl Applications {
                 ))
                 .await
                 .map_err(internal("auditing an application failed"))?;
-            self.outbox
-                .enqueue(
-                    &citizen.partner_id,
-                    citizen.mode,
-                    "application.submitted",
-                    json!({ "application_id": application_id, "service_code": service.code, "status_code": FORWARDING.id }),
-                )
-                .await
-                .map_err(internal("queueing a webhook failed"))?;
+            self.outbox.wake();
             self.wake.notify_one();
         }
         let stored = self
@@ -697,6 +695,7 @@ impl Applications {
                 next_attempt_at: Some(now),
                 last_error: None,
                 new_statuses: Vec::new(),
+                events: Vec::new(),
                 now,
             },
             Err(error) if is_transient(&error) => {
@@ -713,6 +712,7 @@ impl Applications {
                     next_attempt_at: next.or(Some(now + schedule::MAX_WAIT_MS)),
                     last_error: Some(error.to_string()),
                     new_statuses: Vec::new(),
+                    events: Vec::new(),
                     now,
                 }
             }
@@ -734,6 +734,7 @@ impl Applications {
                         comment,
                         at: now,
                     }],
+                    events: Vec::new(),
                     now,
                 }
             }
@@ -865,6 +866,7 @@ impl Applications {
                     ),
                     last_error: Some(error.to_string()),
                     new_statuses: Vec::new(),
+                    events: Vec::new(),
                     now,
                 };
                 return self.store_progress(&submission, progress).await;
@@ -891,6 +893,7 @@ impl Applications {
             next_attempt_at: (!closed).then_some(now + self.poll_every_ms),
             last_error: None,
             new_statuses,
+            events: Vec::new(),
             now,
         };
         self.store_progress(&submission, progress).await
@@ -911,25 +914,26 @@ impl Applications {
                     .seal(status.comment.as_bytes(), &format!("status-comment:{id}"))?;
             }
         }
-        let stored = self.storage.record_progress(id, &progress).await?;
-        let mut previous = submission.application.status_code;
+        // The partner's webhooks commit with the statuses they report: none is lost or sent for
+        // a status that was not stored.
         let mode = if submission.application.mode == "live" {
             Mode::Live
         } else {
             Mode::Test
         };
-        for entry in &stored {
-            self.outbox
-                .enqueue(
-                    &submission.application.partner_id,
-                    mode,
-                    "application.status_changed",
-                    json!({ "application_id": id, "status_code": entry.status_code, "previous_status_code": previous }),
-                )
-                .await?;
-            previous = entry.status_code;
+        let mut previous = submission.application.status_code;
+        for status in &progress.new_statuses {
+            progress.events.push(self.outbox.event(
+                &submission.application.partner_id,
+                mode,
+                "application.status_changed",
+                json!({ "application_id": id, "status_code": status.status_code, "previous_status_code": previous }),
+            ));
+            previous = status.status_code;
         }
+        let stored = self.storage.record_progress(id, &progress).await?;
         if !stored.is_empty() {
+            self.outbox.wake();
             let _ = self.changes.send(id.clone());
         }
         Ok(())

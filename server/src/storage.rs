@@ -1,5 +1,7 @@
 //! Storage behind one trait, with SQLite (embedded default) and PostgreSQL implementations.
 
+#[macro_use]
+mod webhook_sql;
 mod applications;
 mod partner_api;
 mod sql;
@@ -137,6 +139,16 @@ pub struct PublishableKeyRecord {
     pub mode: Mode,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+}
+
+/// A webhook event ready to queue: the payload as delivered (`{"type", "timestamp", "data"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    pub partner_id: String,
+    pub mode: String,
+    pub event_type: String,
+    pub payload: String,
+    pub at: i64,
 }
 
 /// Everything okno keeps. Each method is one transaction.
@@ -346,11 +358,7 @@ pub trait Storage: ApplicationStore {
     /// returns the delivery ids.
     async fn enqueue_webhook_event(
         &self,
-        partner_id: &str,
-        mode: &str,
-        event_type: &str,
-        payload: &str,
-        now: i64,
+        event: &WebhookEvent,
     ) -> Result<Vec<String>, StorageError>;
     /// Pending deliveries due at `now`, oldest first.
     async fn due_webhook_deliveries(

@@ -1,7 +1,7 @@
 //! The citizen flow's records and the part of the storage trait that keeps them: citizens'
 //! links, drafts, attachments, submissions (the forwarding outbox) and status histories.
 
-use super::{ApplicationRecord, ConsentRecord, StorageError};
+use super::{ApplicationRecord, ConsentRecord, StorageError, WebhookEvent};
 
 /// A citizen signed in through a partner: the sealed ESIA profile and portal token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +110,8 @@ pub struct SubmissionProgress {
     pub last_error: Option<String>,
     /// New statuses (their `seq` is assigned on insert), oldest first.
     pub new_statuses: Vec<StatusEntryRecord>,
+    /// The partner's webhooks about them, queued in the same transaction.
+    pub events: Vec<WebhookEvent>,
     pub now: i64,
 }
 
@@ -152,12 +154,14 @@ pub trait ApplicationStore: Send + Sync + 'static {
         &self,
         application_id: &str,
     ) -> Result<Vec<AttachmentRecord>, StorageError>;
-    /// Stores an application, its submission and its first status, and deletes its draft, all
-    /// or nothing; false (nothing written) when an application with that id exists.
+    /// Stores an application, its submission, its first status and the partner's webhook
+    /// about it, and deletes its draft, all or nothing; false (nothing written) when an
+    /// application with that id exists.
     async fn submit_application(
         &self,
         submission: &SubmissionRecord,
         first_status: &StatusEntryRecord,
+        event: &WebhookEvent,
     ) -> Result<bool, StorageError>;
     async fn submission(
         &self,

@@ -10,7 +10,7 @@ use super::{
     IdempotencyClaim, ListingRecord, NewPartner, PartnerRecord, PricePeriod, PublishableKeyRecord,
     RefreshOutcome, RefreshTokenRecord, SecretKeyRecord, SigninAttempt, SigninHandoff,
     SigningKeyRecord, Storage, StorageError, StoredAnswer, SyncOutcome, WebhookAttemptRecord,
-    WebhookDeliveryRecord, WebhookEndpointRecord, parse_mode,
+    WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, parse_mode,
 };
 use crate::audit::{AuditDraft, AuditRecord, chain};
 
@@ -786,8 +786,8 @@ macro_rules! impl_storage {
             async fn disable_webhook_endpoint(&self, id: &str, reason: &str, at: i64) -> Result<(), StorageError> {
                 self.disable_endpoint(id, reason, at).await
             }
-            async fn enqueue_webhook_event(&self, partner_id: &str, mode: &str, event_type: &str, payload: &str, now: i64) -> Result<Vec<String>, StorageError> {
-                self.enqueue_event(partner_id, mode, event_type, payload, now).await
+            async fn enqueue_webhook_event(&self, event: &WebhookEvent) -> Result<Vec<String>, StorageError> {
+                self.enqueue_event(event).await
             }
             async fn due_webhook_deliveries(&self, now: i64, limit: i64) -> Result<Vec<WebhookDeliveryRecord>, StorageError> {
                 self.due_deliveries(now, limit).await

@@ -4,7 +4,7 @@
 use sqlx::{Postgres, Row, Sqlite};
 
 use super::{
-    ApplicationRecord, ConsentRecord, SqlStorage, StorageError,
+    ApplicationRecord, ConsentRecord, SqlStorage, StorageError, WebhookEvent,
     applications::{
         ApplicationStore, AttachmentRecord, CitizenLinkRecord, DraftRecord, StatusEntryRecord,
         SubmissionProgress, SubmissionRecord, SubmissionState,
@@ -273,7 +273,7 @@ macro_rules! impl_applications {
                 Ok(rows.into_iter().map(attachment).collect())
             }
 
-            async fn submit_application(&self, s: &SubmissionRecord, first: &StatusEntryRecord) -> Result<bool, StorageError> {
+            async fn submit_application(&self, s: &SubmissionRecord, first: &StatusEntryRecord, event: &WebhookEvent) -> Result<bool, StorageError> {
                 let a = &s.application;
                 let mut tx = self.pool.begin_with($begin).await?;
                 // ON CONFLICT: two submits of one application at once both get here; the second
@@ -327,6 +327,7 @@ macro_rules! impl_applications {
                     .bind(&a.id)
                     .execute(&mut *tx)
                     .await?;
+                queue_webhook!(tx, event);
                 tx.commit().await?;
                 Ok(true)
             }
@@ -396,6 +397,9 @@ macro_rules! impl_applications {
                     .execute(&mut *tx)
                     .await?;
                     stored.push(StatusEntryRecord { seq, ..entry.clone() });
+                }
+                for event in &p.events {
+                    queue_webhook!(tx, event);
                 }
                 if let Some(newest) = stored.last() {
                     // updated_at only moves forward, so the Partner API's cursor never misses a change.

@@ -8,7 +8,7 @@ use sqlx::{Postgres, Sqlite};
 use super::{
     ApplicationRecord, CatalogPosition, CurationRecord, FeedbackRecord, IdempotencyClaim,
     ListingRecord, PricePeriod, SqlStorage, StorageError, StoredAnswer, SyncOutcome,
-    WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
+    WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent,
 };
 
 type ListingRow = (
@@ -564,34 +564,9 @@ macro_rules! impl_partner_api {
                 Ok(())
             }
 
-            pub(super) async fn enqueue_event(&self, partner_id: &str, mode: &str, event_type: &str, payload: &str, now: i64) -> Result<Vec<String>, StorageError> {
+            pub(super) async fn enqueue_event(&self, event: &WebhookEvent) -> Result<Vec<String>, StorageError> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                let endpoints: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT id, event_types FROM webhook_endpoints WHERE partner_id = $1 AND mode = $2 AND disabled_at IS NULL",
-                )
-                .bind(partner_id)
-                .bind(mode)
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut ids = Vec::new();
-                for (endpoint_id, types) in endpoints {
-                    if !types.split_whitespace().any(|t| t == event_type) {
-                        continue;
-                    }
-                    let id = format!("msg_{:032x}", rand::random::<u128>());
-                    sqlx::query(
-                        "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, state, attempts, created_at, next_attempt_at) \
-                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-                    )
-                    .bind(&id)
-                    .bind(&endpoint_id)
-                    .bind(event_type)
-                    .bind(payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    ids.push(id);
-                }
+                let ids = queue_webhook!(tx, event);
                 tx.commit().await?;
                 Ok(ids)
             }

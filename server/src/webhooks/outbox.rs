@@ -26,7 +26,7 @@ use crate::{
     sealing::Sealer,
     storage::{
         SharedStorage, StorageError, WebhookAttemptRecord, WebhookDeliveryRecord,
-        WebhookEndpointRecord,
+        WebhookEndpointRecord, WebhookEvent,
     },
 };
 
@@ -82,6 +82,31 @@ impl Outbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The event `event_type` with `data` as it will be delivered, stamped now: to queue on its
+    /// own ([`Outbox::enqueue`]) or in the transaction of the change it reports (then
+    /// [`Outbox::wake`] after the commit).
+    pub fn event(
+        &self,
+        partner_id: &str,
+        mode: Mode,
+        event_type: &str,
+        data: Value,
+    ) -> WebhookEvent {
+        let now = self.clock.now();
+        let payload = json!({
+            "type": event_type,
+            "timestamp": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "data": data,
+        });
+        WebhookEvent {
+            partner_id: partner_id.to_owned(),
+            mode: mode.as_str().to_owned(),
+            event_type: event_type.to_owned(),
+            payload: payload.to_string(),
+            at: unix_millis(now),
+        }
+    }
+
     /// Queues `event_type` with `data` for the partner's subscribed endpoints of `mode`.
     pub async fn enqueue(
         &self,
@@ -90,26 +115,17 @@ impl Outbox {
         event_type: &str,
         data: Value,
     ) -> Result<Vec<String>, StorageError> {
-        let now = self.clock.now();
-        let payload = json!({
-            "type": event_type,
-            "timestamp": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            "data": data,
-        });
-        let ids = self
-            .storage
-            .enqueue_webhook_event(
-                partner_id,
-                mode.as_str(),
-                event_type,
-                &payload.to_string(),
-                unix_millis(now),
-            )
-            .await?;
+        let event = self.event(partner_id, mode, event_type, data);
+        let ids = self.storage.enqueue_webhook_event(&event).await?;
         if !ids.is_empty() {
-            self.wake.notify_one();
+            self.wake();
         }
         Ok(ids)
+    }
+
+    /// Tells the worker that deliveries were queued.
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Registers an endpoint. Live endpoints must be public https URLs; test endpoints may be

@@ -7,8 +7,10 @@ use std::{sync::Arc, time::Duration};
 use serde_json::{Value, json};
 use server::clock::{Clock, ManualClock, SystemClock};
 
+use server::signatures::SigningKey;
+
 use crate::{
-    helpers::{TestApp, spawn_with_clock},
+    helpers::{SignedCall, TestApp, spawn_with_clock},
     postgres::fresh_schema_url,
     signin::{collect, one_time_code, popup},
 };
@@ -144,6 +146,28 @@ async fn flow(database_url: Option<String>) {
     .await;
     let partner = app.partner(&["https://shop.example"]).await;
     let key = partner.publishable_key_test.clone();
+    // The partner's webhooks: every event of the application is queued with the change it
+    // reports (the receiver need not answer for that).
+    let signing = SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
+    let body = br#"{"url":"http://127.0.0.1:9/hooks","event_types":["application.submitted","application.status_changed","feedback.created"]}"#;
+    let registered: Value = app
+        .send_signed(
+            SignedCall {
+                method: "POST",
+                content_type: Some("application/json"),
+                body,
+                ..SignedCall::get("/api/v1/webhooks/endpoints", &partner.key_id_test, &signing)
+            },
+            |_, _| {},
+        )
+        .await
+        .json()
+        .await
+        .expect("endpoint");
+    let endpoint_id = registered["endpoint_id"]
+        .as_str()
+        .expect("endpoint id")
+        .to_owned();
     let citizen = signed_in_with_consent(&app, &key).await;
 
     // A draft: its application id is fixed at once; saved answers come back after a reload.
@@ -409,6 +433,52 @@ async fn flow(database_url: Option<String>) {
         )
         .await;
     assert_eq!(refused["code"], "session_invalid");
+
+    // The partner heard of it by id and status only: submitted, each status, the feedback.
+    let deliveries = app
+        .storage
+        .webhook_deliveries(&endpoint_id, 50)
+        .await
+        .expect("log");
+    let mut events: Vec<(String, String)> = deliveries
+        .iter()
+        .map(|(d, _)| (d.event_type.clone(), d.payload.clone()))
+        .collect();
+    events.sort_by_key(|(_, payload)| {
+        serde_json::from_str::<Value>(payload).expect("json")["timestamp"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "application.submitted")
+            .count(),
+        1,
+        "{types:?}"
+    );
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "application.status_changed")
+            .count(),
+        5,
+        "{types:?}"
+    );
+    assert_eq!(
+        types.iter().filter(|t| **t == "feedback.created").count(),
+        1,
+        "{types:?}"
+    );
+    for (_, payload) in &events {
+        assert!(payload.contains(&application_id), "{payload}");
+        assert!(
+            !payload.contains("Иванова") && !payload.contains("526-018"),
+            "{payload}"
+        );
+    }
 
     // Nothing personal is stored in clear: not in the database, not in its write-ahead log.
     let database = std::fs::read(app.data_dir().join("okno.db")).unwrap_or_default();
