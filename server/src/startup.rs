@@ -319,6 +319,10 @@ impl Application {
 
 /// Every half minute: forgets expired nonces, revocations and refresh tokens and idle rate
 /// state, and reloads the signing keys (another process may have rotated them).
+/// How long personal data is kept after an application's final status (or a draft's or a
+/// sign-in's last use): the consent text's "не позднее 30 дней".
+pub const PERSONAL_DATA_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1_000;
+
 async fn housekeeping(
     storage: storage::SharedStorage,
     gateway: Arc<Gateway>,
@@ -334,6 +338,20 @@ async fn housekeeping(
         }
         if let Err(error) = sessions.reload().await {
             tracing::warn!(%error, "reloading signing keys failed");
+        }
+        // The consent text promises personal data is destroyed within 30 days of the decision.
+        let before = unix_millis(clock.now()) - PERSONAL_DATA_KEPT_MS;
+        match storage.purge_personal_data(before).await {
+            Ok((0, 0, 0)) => {}
+            Ok((applications, drafts, signins)) => {
+                tracing::info!(
+                    applications,
+                    drafts,
+                    signins,
+                    "personal data past its keeping time destroyed"
+                );
+            }
+            Err(error) => tracing::warn!(%error, "destroying old personal data failed"),
         }
     }
 }

@@ -188,6 +188,12 @@ pub trait ApplicationStore: Send + Sync + 'static {
         application_id: &str,
         after_seq: i64,
     ) -> Result<Vec<StatusEntryRecord>, StorageError>;
+    /// Destroys personal data okno no longer needs, as the consent text promises: the answers,
+    /// files and portal comments of applications whose final status is older than `before`,
+    /// drafts (with their files) untouched since `before`, and sign-ins no open application
+    /// needs that are older than `before`. Ids and statuses stay. Answers how many
+    /// applications, drafts and sign-ins were cleared.
+    async fn purge_personal_data(&self, before: i64) -> Result<(u64, u64, u64), StorageError>;
     /// The citizen's applications through the partner, newest first.
     async fn citizen_submissions(
         &self,

@@ -429,6 +429,54 @@ macro_rules! impl_applications {
                 Ok(rows.into_iter().map(status_entry).collect())
             }
 
+            async fn purge_personal_data(&self, before: i64) -> Result<(u64, u64, u64), StorageError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let finished = sqlx::query(
+                    "UPDATE submissions SET sealed_form = '' WHERE state IN ('closed', 'refused') AND sealed_form <> '' \
+                     AND application_id IN (SELECT application_id FROM application_statuses \
+                     GROUP BY application_id HAVING MAX(at) < $1)",
+                )
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query(
+                    "DELETE FROM attachments WHERE application_id IN \
+                     (SELECT application_id FROM submissions WHERE sealed_form = '')",
+                )
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE application_statuses SET comment = '' WHERE comment <> '' AND application_id IN \
+                     (SELECT application_id FROM submissions WHERE sealed_form = '')",
+                )
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM attachments WHERE application_id IN (SELECT application_id FROM drafts WHERE updated_at < $1)",
+                )
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+                let drafts = sqlx::query("DELETE FROM drafts WHERE updated_at < $1")
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let links = sqlx::query(
+                    "DELETE FROM citizen_links WHERE updated_at < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM submissions s JOIN applications a ON a.id = s.application_id \
+                      WHERE s.citizen_id = citizen_links.citizen_id AND a.partner_id = citizen_links.partner_id \
+                      AND s.state IN ('pending', 'tracking'))",
+                )
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok((finished, drafts, links))
+            }
+
             async fn citizen_submissions(&self, partner_id: &str, citizen_id: &str) -> Result<Vec<SubmissionRecord>, StorageError> {
                 let query = format!(
                     "{SUBMISSION_SELECT} WHERE a.partner_id = $1 AND s.citizen_id = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT 50"

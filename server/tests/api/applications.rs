@@ -480,6 +480,51 @@ async fn flow(database_url: Option<String>) {
         );
     }
 
+    // 30 days after the final status the answers and files are destroyed; ids and statuses stay.
+    let kept = server::startup::PERSONAL_DATA_KEPT_MS;
+    let now = server::clock::unix_millis(clock.now());
+    assert_eq!(
+        app.storage
+            .purge_personal_data(now - kept)
+            .await
+            .expect("purge")
+            .0,
+        0,
+        "not yet"
+    );
+    let later = now + kept + 1;
+    let (cleared, _, _) = app
+        .storage
+        .purge_personal_data(later - kept)
+        .await
+        .expect("purge");
+    assert_eq!(cleared, 1);
+    let after = app
+        .storage
+        .submission(&application_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (after.sealed_form.as_str(), after.application.status_code),
+        ("", 3)
+    );
+    assert!(
+        app.storage
+            .attachments_of(&application_id)
+            .await
+            .expect("files")
+            .is_empty()
+    );
+    assert_eq!(
+        app.storage
+            .status_history(&application_id, 0)
+            .await
+            .expect("timeline")
+            .len(),
+        6
+    );
+
     // Nothing personal is stored in clear: not in the database, not in its write-ahead log.
     let database = std::fs::read(app.data_dir().join("okno.db")).unwrap_or_default();
     let wal = std::fs::read(app.data_dir().join("okno.db-wal")).unwrap_or_default();
