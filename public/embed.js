@@ -13,8 +13,13 @@
     var f = d.createElement('iframe');
     // data-okno-service (a portal service code) opens that service's page directly.
     var svc = el.getAttribute('data-okno-service') || '';
-    f.src = base + '/w/' + key + '/services' + (/^[0-9]{1,20}$/.test(svc) ? '/' + svc : '') +
-      '?origin=' + encodeURIComponent(location.origin);
+    var q = '?origin=' + encodeURIComponent(location.origin);
+    // Theme from the snippet (the widget keeps only well-formed colours and radii).
+    ['accent', 'text', 'background', 'radius'].forEach(function (n) {
+      var v = el.getAttribute('data-okno-' + n);
+      if (v) q += '&' + n + '=' + encodeURIComponent(v);
+    });
+    f.src = base + '/w/' + key + '/services' + (/^[0-9]{1,20}$/.test(svc) ? '/' + svc : '') + q;
     f.title = el.getAttribute('data-okno-title') || 'Госуслуги';
     f.setAttribute('data-okno-frame', key);
     f.style.cssText = 'display:block;width:100%;height:480px;border:0';

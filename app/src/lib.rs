@@ -13,6 +13,7 @@ pub mod partner;
 pub mod sandbox_info;
 pub mod services;
 pub mod statuses;
+pub mod theme;
 pub mod widget_api;
 
 #[cfg(feature = "ssr")]
@@ -55,6 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href="/pkg/okno.css" />
                 <link rel="icon" href="/favicon.ico" />
                 <HydrationScripts options islands=true />
+                <ThemeStyle />
                 <MetaTags />
             </head>
             <body>
@@ -62,6 +64,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The partner's theme from the snippet, as a `<style>` carrying the page's CSP nonce.
+#[component]
+fn ThemeStyle() -> impl IntoView {
+    partner::current_partner()
+        .and_then(|partner| partner.theme.css())
+        .map(|css| view! { <style nonce=leptos::nonce::use_nonce()>{css}</style> })
 }
 
 /// The routes okno renders with Leptos; the HTTP layer guards `/w/…` and `/sandbox/…` first.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::theme::Theme;
+
 /// Test keys reach only the sandbox; live keys only the live portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,6 +33,20 @@ pub struct PartnerView {
     pub okno_origin: String,
     /// The widget-session token (≤ 15 min) the page's calls to okno carry.
     pub session: String,
+    /// The partner's theme from the snippet.
+    pub theme: Theme,
+}
+
+impl PartnerView {
+    /// The query parameters every page inside the frame passes on: the embedding origin and
+    /// the theme.
+    pub fn frame_params(&self) -> Vec<(String, String)> {
+        let origin = self
+            .parent_origin
+            .iter()
+            .map(|origin| ("origin".to_owned(), origin.clone()));
+        origin.chain(self.theme.pairs()).collect()
+    }
 }
 
 /// The partner the guard attached to this request, if any (server-side only; `None` in the browser).

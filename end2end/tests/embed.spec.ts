@@ -117,3 +117,12 @@ test('a service opens its page inside the frame, which resizes, and the back lin
   await widget.getByTestId('back').click();
   await expect(widget.getByTestId('service')).toHaveCount(15);
 });
+
+test('the theme set in the snippet styles every page inside the frame', async ({ page }) => {
+  await page.goto(`${PARTNER_URL}/shop?key=${key}&accent=%23006633`);
+  const widget = page.frameLocator(`iframe[data-okno-frame="${key}"]`);
+  await widget.getByRole('link', { name: 'Назначение пенсии', exact: true }).click();
+  const button = widget.getByTestId('signin-button');
+  await expect(button).toHaveCSS('background-color', 'rgb(0, 102, 51)');
+  await expect(button).toHaveCSS('border-radius', '0px');
+});

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::{
     catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError,
-    pages::widget_service::origin_query, widget_api::widget_catalog,
+    theme::query_string, widget_api::widget_catalog,
 };
 
 /// The search box and the list. Without JavaScript the box submits a plain GET form;
@@ -17,15 +17,16 @@ pub fn ServiceCatalog(
     session: String,
     services: Vec<ServiceSummary>,
     query: String,
-    parent_origin: Option<String>,
+    /// What every page inside the frame passes on (the embedding origin, the theme).
+    frame_params: Vec<(String, String)>,
 ) -> impl IntoView {
     let results = RwSignal::new(services);
     let current_query = RwSignal::new(query.clone());
     let failure = RwSignal::new(None::<AppError>);
 
-    // Each service opens its page in the same frame; the embedding origin travels along.
+    // Each service opens its page in the same frame; the embedding origin and theme travel along.
     let link_prefix = format!("/w/{publishable_key}/services/");
-    let link_query = origin_query(parent_origin.as_deref());
+    let link_query = query_string(&frame_params);
     let on_input = move |event| {
         let typed = event_target_value(&event);
         current_query.set(typed.clone());
@@ -59,7 +60,10 @@ pub fn ServiceCatalog(
                 on:input=on_input
                 data-testid="catalog-filter"
             />
-            {parent_origin.map(|origin| view! { <input type="hidden" name="origin" value=origin /> })}
+            {frame_params
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                .collect_view()}
         </form>
         {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
         <p class="catalog-count" aria-live="polite" data-testid="catalog-count">

@@ -8,7 +8,7 @@ use crate::{
     components::{
         error_notice::ErrorNotice, frame_bridge::FrameBridge, service_catalog::ServiceCatalog,
     },
-    partner::current_partner,
+    partner::{PartnerView, current_partner},
     widget_api::widget_catalog,
 };
 
@@ -21,11 +21,14 @@ pub fn WidgetCatalog() -> impl IntoView {
         .as_ref()
         .map(|p| p.session.clone())
         .unwrap_or_default();
+    let frame_params = partner
+        .as_ref()
+        .map(PartnerView::frame_params)
+        .unwrap_or_default();
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
 
     let catalog = {
         let key = key.clone();
-        let parent_origin = parent_origin.clone();
         Suspend::new(async move {
             match widget_catalog(session.clone(), query).await {
                 Ok(page) => view! {
@@ -34,7 +37,7 @@ pub fn WidgetCatalog() -> impl IntoView {
                         session
                         services=page.services
                         query=page.query
-                        parent_origin
+                        frame_params
                     />
                 }
                 .into_any(),

@@ -10,28 +10,11 @@ use crate::{
         citizen_flow::CitizenFlowPage, error_notice::ErrorNotice, frame_bridge::FrameBridge,
     },
     consent::consent_text_ru,
-    partner::current_partner,
+    partner::{PartnerView, current_partner},
     services::{RegionRule, ServiceDescription},
+    theme::query_string,
     widget_api::load_service,
 };
-
-/// `?origin=…` to carry the embedding page's origin from page to page inside the iframe.
-pub fn origin_query(parent_origin: Option<&str>) -> String {
-    parent_origin
-        .map(|origin| {
-            let encoded: String = origin
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("?origin={encoded}")
-        })
-        .unwrap_or_default()
-}
 
 #[component]
 pub fn WidgetService() -> impl IntoView {
@@ -47,13 +30,17 @@ pub fn WidgetService() -> impl IntoView {
         .map(|p| p.session.clone())
         .unwrap_or_default();
     let partner_name = partner.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    // The embedding origin and the theme travel from page to page inside the frame.
+    let frame_query = query_string(
+        &partner
+            .as_ref()
+            .map(PartnerView::frame_params)
+            .unwrap_or_default(),
+    );
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
     let host = parent_origin.clone();
-    let back = format!(
-        "/w/{key}/services{}",
-        origin_query(parent_origin.as_deref())
-    );
-    let signin_base = format!("/w/{key}/signin{}", origin_query(parent_origin.as_deref()));
+    let back = format!("/w/{key}/services{frame_query}");
+    let signin_base = format!("/w/{key}/signin{frame_query}");
     let service = Suspend::new(async move {
         match load_service(key, code).await {
             Ok(service) => {

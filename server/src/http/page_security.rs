@@ -18,7 +18,7 @@ pub struct CspNonce(pub String);
 fn policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'"
     )
 }

@@ -6,6 +6,7 @@ use app::{
     components::error_notice::error_document,
     error::AppError,
     partner::{Mode, PartnerView},
+    theme::Theme,
 };
 use axum::{
     extract::{Request, State},
@@ -41,6 +42,15 @@ fn parent_origin(request: &Request) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "origin")
         .map(|(_, value)| value.into_owned())
+}
+
+/// The theme the loader passes from the snippet (only well-formed values are kept).
+fn theme(request: &Request) -> Theme {
+    let query = request.uri().query().unwrap_or_default();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    Theme::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
 }
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -122,6 +132,7 @@ async fn check(
             tracing::error!(%error, "widget session not issued");
             (AppError::Internal, None)
         })?;
+    let theme = theme(&request);
     request.extensions_mut().insert(PartnerView {
         session: session.token,
         name: partner.name.clone(),
@@ -129,6 +140,7 @@ async fn check(
         mode: partner.mode,
         parent_origin: parent,
         okno_origin: state.okno_origin.clone(),
+        theme,
     });
     // The sandbox page itself is okno's own and never framed; widget pages only by the partner.
     let policy = if is_sandbox {
