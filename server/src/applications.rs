@@ -583,20 +583,18 @@ impl Applications {
             comment: comment.to_owned(),
             created_at: self.now_ms(),
         };
-        match self.storage.add_feedback(&record).await {
+        let event = self.outbox.event(
+            &citizen.partner_id,
+            citizen.mode,
+            "feedback.created",
+            json!({ "feedback_id": record.id, "application_id": application_id, "rating": rating }),
+        );
+        match self.storage.add_feedback(&record, &[event]).await {
             Ok(()) => {}
             Err(error) if error.is_unique_violation() => return Err(AppError::FeedbackNotAllowed),
             Err(error) => return Err(internal("storing feedback failed")(error)),
         }
-        self.outbox
-            .enqueue(
-                &citizen.partner_id,
-                citizen.mode,
-                "feedback.created",
-                json!({ "feedback_id": record.id, "application_id": application_id, "rating": rating }),
-            )
-            .await
-            .map_err(internal("queueing a webhook failed"))?;
+        self.outbox.wake();
         Ok(())
     }
 

@@ -318,7 +318,12 @@ pub trait Storage: ApplicationStore {
         status_code: i32,
         now: i64,
     ) -> Result<Option<ApplicationRecord>, StorageError>;
-    async fn add_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StorageError>;
+    /// Stores a citizen's feedback with the partner's webhooks about it (if any), all or nothing.
+    async fn add_feedback(
+        &self,
+        feedback: &FeedbackRecord,
+        events: &[WebhookEvent],
+    ) -> Result<(), StorageError>;
     /// Feedback after the cursor `(created_at, id)`, oldest first, on the partner's applications
     /// of `mode`.
     async fn feedback_page(

@@ -765,8 +765,8 @@ macro_rules! impl_storage {
             async fn set_application_status(&self, partner_id: &str, mode: &str, id: &str, status_code: i32, now: i64) -> Result<Option<ApplicationRecord>, StorageError> {
                 self.update_application_status(partner_id, mode, id, status_code, now).await
             }
-            async fn add_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StorageError> {
-                self.insert_feedback(feedback).await
+            async fn add_feedback(&self, feedback: &FeedbackRecord, events: &[WebhookEvent]) -> Result<(), StorageError> {
+                self.insert_feedback(feedback, events).await
             }
             async fn feedback_page(&self, partner_id: &str, mode: &str, after: (i64, &str), limit: i64) -> Result<Vec<FeedbackRecord>, StorageError> {
                 self.feedback_after(partner_id, mode, after, limit).await

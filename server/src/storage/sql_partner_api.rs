@@ -460,7 +460,8 @@ macro_rules! impl_partner_api {
                 Ok(before.map(application))
             }
 
-            pub(super) async fn insert_feedback(&self, f: &FeedbackRecord) -> Result<(), StorageError> {
+            pub(super) async fn insert_feedback(&self, f: &FeedbackRecord, events: &[WebhookEvent]) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query(
                     "INSERT INTO feedback (id, application_id, partner_id, rating, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -470,8 +471,12 @@ macro_rules! impl_partner_api {
                 .bind(f.rating)
                 .bind(&f.comment)
                 .bind(f.created_at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                for event in events {
+                    queue_webhook!(tx, event);
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

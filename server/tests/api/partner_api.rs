@@ -600,14 +600,17 @@ async fn feedback_is_cursor_paginated_and_the_openapi_document_is_public() {
             .await
             .expect("application");
         app.storage
-            .add_feedback(&server::storage::FeedbackRecord {
-                id: format!("fb_{i}"),
-                application_id: id,
-                partner_id: p.id.clone(),
-                rating: 5 - i,
-                comment: format!("отзыв {i}"),
-                created_at: 10 + i64::from(i),
-            })
+            .add_feedback(
+                &server::storage::FeedbackRecord {
+                    id: format!("fb_{i}"),
+                    application_id: id,
+                    partner_id: p.id.clone(),
+                    rating: 5 - i,
+                    comment: format!("отзыв {i}"),
+                    created_at: 10 + i64::from(i),
+                },
+                &[],
+            )
             .await
             .expect("feedback");
     }
