@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::{
     clock::SharedClock,
+    sandbox::control::SandboxControl,
     storage::{SharedStorage, StorageError},
     webhooks::outbox::Outbox,
 };
@@ -133,6 +134,9 @@ pub struct PartnerApi {
     pub storage: SharedStorage,
     pub clock: SharedClock,
     pub outbox: Arc<Outbox>,
+    /// The sandbox portal's control API, when test mode runs against a sandbox: a test-mode
+    /// status change of a filed application moves its sandbox order.
+    pub sandbox: Option<SandboxControl>,
 }
 
 #[cfg(test)]

@@ -147,6 +147,7 @@ impl Application {
             storage: storage.clone(),
             clock: clock.clone(),
             outbox: outbox.clone(),
+            sandbox: sandbox_control.clone(),
         });
         // In test mode citizens sign in at the sandbox's ESIA, on the test portal's host.
         let test_esia = match &portals.test {

@@ -101,6 +101,12 @@ impl PartnerApi {
                     format!("{status_code} is not a portal status code."),
                 )
             })?;
+        if let Some(moved) = self
+            .move_sandbox_order(caller, application_id, status.id)
+            .await?
+        {
+            return Ok(moved);
+        }
         let now = unix_millis(self.clock.now());
         let code = i32::try_from(status.id).unwrap_or(i32::MAX);
         let before = self
@@ -146,6 +152,52 @@ impl PartnerApi {
                 "The application vanished.",
             )
         })
+    }
+
+    /// A citizen's filed application in test mode is moved where its statuses come from: its
+    /// sandbox order. okno records the status (timeline, webhook, the citizen's live stream)
+    /// when it next reads the order, within `status_poll_seconds`. `None` when the application
+    /// was not filed through the widget, or no sandbox runs: then okno's record is set directly.
+    async fn move_sandbox_order(
+        &self,
+        caller: &Caller,
+        application_id: &str,
+        status_id: u32,
+    ) -> Result<Option<ApplicationRecord>, Refusal> {
+        let Some(sandbox) = &self.sandbox else {
+            return Ok(None);
+        };
+        let Some(submission) = self.storage.submission(application_id).await? else {
+            return Ok(None);
+        };
+        if submission.application.partner_id != caller.partner_id
+            || submission.application.mode != caller.mode.as_str()
+        {
+            return Ok(None);
+        }
+        let order_id = submission
+            .order_id
+            .and_then(|id| u64::try_from(id).ok())
+            .ok_or_else(|| Refusal {
+                kind: RefusalKind::Conflict,
+                code: "application_not_on_portal",
+                message:
+                    "The application has not reached the portal yet; set its status once it has."
+                        .to_owned(),
+                field: Some("application_id".to_owned()),
+            })?;
+        sandbox
+            .set_order_status(order_id, status_id)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, order_id, "moving a sandbox order failed");
+                Refusal::new(
+                    RefusalKind::Internal,
+                    "internal_error",
+                    "The sandbox did not answer.",
+                )
+            })?;
+        Ok(Some(submission.application))
     }
 
     /// Citizens' ratings and comments, oldest first, after a cursor.

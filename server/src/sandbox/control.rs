@@ -195,6 +195,25 @@ impl SandboxControl {
             .await?)
     }
 
+    /// Moves a sandbox order to `status_id` now (what a test-mode status change asks for).
+    pub async fn set_order_status(
+        &self,
+        order_id: u64,
+        status_id: u32,
+    ) -> Result<(), crate::portal::PortalError> {
+        let url = self
+            .base
+            .join(&format!("sandbox-api/orders/{order_id}/status"))
+            .map_err(|e| crate::portal::PortalError::Malformed(e.to_string()))?;
+        self.http
+            .post(url)
+            .json(&serde_json::json!({ "statusId": status_id }))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
     pub async fn set_faults(
         &self,
         request: &FaultRequest,

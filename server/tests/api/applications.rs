@@ -558,3 +558,72 @@ async fn a_citizen_files_and_follows_the_application_on_postgres() {
         flow(Some(url)).await;
     }
 }
+
+#[tokio::test]
+async fn a_test_mode_status_set_by_the_partner_moves_the_sandbox_order_into_the_timeline() {
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let app = spawn_with_clock(
+        |settings| {
+            // The sandbox would not move the order by itself during the test.
+            settings.sandbox_step_seconds = 3_600;
+            settings.status_poll_seconds = 1;
+        },
+        clock.clone(),
+    )
+    .await;
+    let partner = app.partner(&["https://shop.example"]).await;
+    let citizen = signed_in_with_consent(&app, &partner.publishable_key_test).await;
+    let (_, draft) = citizen.call("draft", &[("service_code", PENSION)]).await;
+    let application_id = draft["application_id"].as_str().expect("id").to_owned();
+    let mut form = vec![
+        ("service_code".to_owned(), PENSION.to_owned()),
+        ("application_id".to_owned(), application_id.clone()),
+    ];
+    form.extend(answers("526-018-159 61"));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _) = citizen.call("submit", &form).await;
+    assert_eq!(status, 200);
+    let storage = app.storage.clone();
+    let id = application_id.clone();
+    until(&clock, time::Duration::seconds(1), async || {
+        storage
+            .submission(&id)
+            .await
+            .expect("read")
+            .is_some_and(|s| s.application.status_code == 17)
+    })
+    .await;
+
+    // The partner refuses it in test mode: the sandbox order moves, and okno follows.
+    let signing = SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
+    let body = format!(r#"{{"application_id":"{application_id}","status_code":4}}"#);
+    let response = app
+        .send_signed(
+            SignedCall {
+                method: "POST",
+                content_type: Some("application/json"),
+                body: body.as_bytes(),
+                ..SignedCall::get("/api/v1/services/status", &partner.key_id_test, &signing)
+            },
+            |_, _| {},
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    until(&clock, time::Duration::seconds(1), async || {
+        storage
+            .submission(&id)
+            .await
+            .expect("read")
+            .is_some_and(|s| s.application.status_code == 4)
+    })
+    .await;
+    let codes: Vec<i32> = app
+        .storage
+        .status_history(&application_id, 0)
+        .await
+        .expect("timeline")
+        .iter()
+        .map(|s| s.status_code)
+        .collect();
+    assert_eq!(codes, [1000, 17, 4]);
+}
