@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use serde_json::{Value, json};
 use server::clock::{Clock, ManualClock, SystemClock};
 
-use server::signatures::SigningKey;
+use server::{partners::CreatedPartner, signatures::SigningKey};
 
 use crate::{
     helpers::{SignedCall, TestApp, spawn_with_clock},
@@ -76,6 +76,23 @@ impl Citizen<'_> {
             response.json().await.unwrap_or(Value::Null),
         )
     }
+}
+
+/// A signed Partner API POST as the partner's server would send it (test key).
+async fn partner_post(
+    app: &TestApp,
+    partner: &CreatedPartner,
+    path: &str,
+    body: &[u8],
+) -> reqwest::Response {
+    let signing = SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
+    let call = SignedCall {
+        method: "POST",
+        content_type: Some("application/json"),
+        body,
+        ..SignedCall::get(path, &partner.key_id_test, &signing)
+    };
+    app.send_signed(call, |_, _| {}).await
 }
 
 /// Values as the form posts them (`values[name]=…`).
@@ -148,18 +165,8 @@ async fn flow(database_url: Option<String>) {
     let key = partner.publishable_key_test.clone();
     // The partner's webhooks: every event of the application is queued with the change it
     // reports (the receiver need not answer for that).
-    let signing = SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
     let body = br#"{"url":"http://127.0.0.1:9/hooks","event_types":["application.submitted","application.status_changed","feedback.created"]}"#;
-    let registered: Value = app
-        .send_signed(
-            SignedCall {
-                method: "POST",
-                content_type: Some("application/json"),
-                body,
-                ..SignedCall::get("/api/v1/webhooks/endpoints", &partner.key_id_test, &signing)
-            },
-            |_, _| {},
-        )
+    let registered: Value = partner_post(&app, &partner, "/api/v1/webhooks/endpoints", body)
         .await
         .json()
         .await
@@ -595,19 +602,8 @@ async fn a_test_mode_status_set_by_the_partner_moves_the_sandbox_order_into_the_
     .await;
 
     // The partner refuses it in test mode: the sandbox order moves, and okno follows.
-    let signing = SigningKey::Hmac(partner.secret_key_test.clone().into_bytes());
     let body = format!(r#"{{"application_id":"{application_id}","status_code":4}}"#);
-    let response = app
-        .send_signed(
-            SignedCall {
-                method: "POST",
-                content_type: Some("application/json"),
-                body: body.as_bytes(),
-                ..SignedCall::get("/api/v1/services/status", &partner.key_id_test, &signing)
-            },
-            |_, _| {},
-        )
-        .await;
+    let response = partner_post(&app, &partner, "/api/v1/services/status", body.as_bytes()).await;
     assert_eq!(response.status(), 200);
     until(&clock, time::Duration::seconds(1), async || {
         storage
