@@ -15,7 +15,6 @@ use std::{sync::Arc, time::Duration};
 use app::{
     applications::{AttachmentView, Draft, Receipt, StatusView},
     error::AppError,
-    partner::Mode,
     services::{
         RegionRule, ServiceDescription,
         values::{CalendarDate, EASTERNMOST_RUSSIAN_UTC_OFFSET, FormValues},
@@ -24,22 +23,21 @@ use app::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Notify, broadcast};
 
 use crate::{
     audit::{AuditEvent, AuditLog, Outcome},
-    clock::{SharedClock, unix_millis},
+    clock::{SharedClock, rfc3339_millis, unix_millis},
     portal::{
         PortalClient, PortalError, Portals,
-        wire::{Order, OrderMeta, PushMeta},
+        wire::{Order, OrderMeta, PORTAL_TIME, PushMeta},
     },
     registry,
     sealing::Sealer,
     signin::SignIn,
     storage::{
         ApplicationRecord, AttachmentRecord, DraftRecord, FeedbackRecord, SharedStorage,
-        StatusEntryRecord, SubmissionProgress, SubmissionRecord, SubmissionState,
+        StatusEntryRecord, SubmissionProgress, SubmissionRecord, SubmissionState, parse_mode,
     },
     tokens::CitizenAccess,
     webhooks::{outbox::Outbox, schedule},
@@ -88,13 +86,6 @@ fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> AppEr
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 /// How the timeline shows a stored status.
 pub fn status_view(entry: &StatusEntryRecord) -> StatusView {
     let code = u32::try_from(entry.status_code).unwrap_or(u32::MAX);
@@ -103,7 +94,7 @@ pub fn status_view(entry: &StatusEntryRecord) -> StatusView {
         seq: entry.seq,
         status_code: code,
         name_ru: known.map_or_else(|| format!("Статус {code}"), |s| s.name_ru.to_owned()),
-        at: rfc3339(entry.at),
+        at: rfc3339_millis(entry.at),
         is_final: known.is_some_and(|s| s.is_final),
     }
 }
@@ -290,7 +281,7 @@ impl Applications {
     ) -> Result<Vec<AttachmentView>, AppError> {
         let stored = self
             .storage
-            .attachments_of(application_id)
+            .attachments_of(application_id, false)
             .await
             .map_err(internal("reading attachments failed"))?;
         stored
@@ -387,7 +378,9 @@ impl Applications {
         })
     }
 
-    async fn timeline_after(
+    /// Statuses after `after_seq`, without checking whose the application is: for a stream
+    /// whose owner was checked when it opened.
+    pub async fn timeline_after(
         &self,
         application_id: &str,
         after_seq: i64,
@@ -525,18 +518,21 @@ impl Applications {
         self.receipt(&submission).await
     }
 
-    /// The citizen's applications through this partner, newest first.
-    pub async fn applications(&self, citizen: &CitizenAccess) -> Result<Vec<Receipt>, AppError> {
-        let submissions = self
+    /// The citizen's newest application for the service, with its timeline.
+    pub async fn latest(
+        &self,
+        citizen: &CitizenAccess,
+        service_code: &str,
+    ) -> Result<Option<Receipt>, AppError> {
+        let latest = self
             .storage
-            .citizen_submissions(&citizen.partner_id, &citizen.citizen_id)
+            .latest_submission(&citizen.partner_id, &citizen.citizen_id, service_code)
             .await
             .map_err(internal("reading applications failed"))?;
-        let mut receipts = Vec::with_capacity(submissions.len());
-        for submission in &submissions {
-            receipts.push(self.receipt(submission).await?);
+        match latest {
+            Some(submission) => Ok(Some(self.receipt(&submission).await?)),
+            None => Ok(None),
         }
-        Ok(receipts)
     }
 
     /// Statuses after `after_seq`, for the citizen's own application.
@@ -653,11 +649,7 @@ impl Applications {
     }
 
     fn portal(&self, submission: &SubmissionRecord) -> anyhow::Result<&PortalClient> {
-        let mode = if submission.application.mode == "live" {
-            Mode::Live
-        } else {
-            Mode::Test
-        };
+        let mode = parse_mode(&submission.application.mode)?;
         self.portals
             .for_mode(mode)
             .map_err(|_| anyhow::anyhow!("no portal for mode {}", submission.application.mode))
@@ -805,7 +797,7 @@ impl Applications {
                 .open(&submission.sealed_form, &format!("form:{id}"))?,
         )?;
         let mut files = Vec::with_capacity(form.attachment_ids.len());
-        for stored in self.storage.attachments_of(id).await? {
+        for stored in self.storage.attachments_of(id, true).await? {
             if !form.attachment_ids.contains(&stored.id) {
                 continue;
             }
@@ -826,7 +818,7 @@ impl Applications {
             service_code: &service.code,
             target_code: &service.target_code,
             form_version: form.version,
-            submitted: &rfc3339(submission.application.created_at),
+            submitted: &rfc3339_millis(submission.application.created_at),
             answers: form
                 .values
                 .iter()
@@ -914,11 +906,7 @@ impl Applications {
         }
         // The partner's webhooks commit with the statuses they report: none is lost or sent for
         // a status that was not stored.
-        let mode = if submission.application.mode == "live" {
-            Mode::Live
-        } else {
-            Mode::Test
-        };
+        let mode = parse_mode(&submission.application.mode)?;
         let mut previous = submission.application.status_code;
         for status in &progress.new_statuses {
             progress.events.push(self.outbox.event(
@@ -967,10 +955,7 @@ fn unseen_statuses(order: &Order, known: &[StatusEntryRecord], now: i64) -> Vec<
 
 /// The portal's `2023-11-02T07:27:22.586+0300` in unix milliseconds.
 fn portal_time_ms(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory][offset_minute]"
-    );
-    time::OffsetDateTime::parse(text, format)
+    time::OffsetDateTime::parse(text, PORTAL_TIME)
         .ok()
         .map(unix_millis)
 }

@@ -25,6 +25,17 @@ pub fn unix_millis(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// Unix milliseconds as RFC 3339 (UTC), as okno's documents show times.
+pub fn rfc3339_millis(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// A clock that stands still until moved: for tests of expiry, schedules and windows.
 pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
 

@@ -17,7 +17,7 @@ use crate::{
     esia::client::{EsiaClient, EsiaClientError, Pkce},
     sealing::Sealer,
     sessions::{CitizenTokens, Sessions},
-    storage::{CitizenLinkRecord, SharedStorage, SigninAttempt, SigninHandoff},
+    storage::{CitizenLinkRecord, SharedStorage, SigninAttempt, SigninHandoff, parse_mode},
     tokens::{CitizenAccess, WidgetSession},
 };
 
@@ -178,11 +178,8 @@ impl SignIn {
             return Err(AppError::SigninCancelled);
         }
         let code = code.ok_or(AppError::SigninCancelled)?;
-        let mode = if attempt.mode == "live" {
-            Mode::Live
-        } else {
-            Mode::Test
-        };
+        let mode =
+            parse_mode(&attempt.mode).map_err(Self::internal("reading a stored mode failed"))?;
         let esia = self.esia(mode)?;
         let verifier = self
             .sealer
@@ -311,11 +308,8 @@ impl SignIn {
         if link.portal_token_expires_at > unix_millis(now) + RENEW_AHEAD_MS {
             return open(&link.sealed_portal_token, "token");
         }
-        let mode = if link.mode == "live" {
-            Mode::Live
-        } else {
-            Mode::Test
-        };
+        let mode =
+            parse_mode(&link.mode).map_err(Self::internal("reading a stored mode failed"))?;
         let refresh = open(&link.sealed_portal_refresh_token, "refresh")?;
         let tokens = self
             .esia(mode)?

@@ -318,12 +318,15 @@ impl Application {
     }
 }
 
-/// Every half minute: forgets expired nonces, revocations and refresh tokens and idle rate
-/// state, and reloads the signing keys (another process may have rotated them).
 /// How long personal data is kept after an application's final status (or a draft's or a
 /// sign-in's last use): the consent text's "не позднее 30 дней".
 pub const PERSONAL_DATA_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1_000;
+/// Housekeeping rounds between two sweeps for old personal data (hourly).
+const PERSONAL_DATA_SWEEP_EVERY: u32 = 120;
 
+/// Every half minute: forgets expired nonces, revocations and refresh tokens and idle rate
+/// state, and reloads the signing keys (another process may have rotated them); hourly,
+/// destroys personal data past its keeping time.
 async fn housekeeping(
     storage: storage::SharedStorage,
     gateway: Arc<Gateway>,
@@ -331,7 +334,7 @@ async fn housekeeping(
     clock: SharedClock,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(30));
-    loop {
+    for round in 0u32.. {
         tick.tick().await;
         gateway.forget_idle();
         if let Err(error) = storage.purge_expired(unix_millis(clock.now())).await {
@@ -339,6 +342,9 @@ async fn housekeeping(
         }
         if let Err(error) = sessions.reload().await {
             tracing::warn!(%error, "reloading signing keys failed");
+        }
+        if round % PERSONAL_DATA_SWEEP_EVERY != 0 {
+            continue;
         }
         // The consent text promises personal data is destroyed within 30 days of the decision.
         let before = unix_millis(clock.now()) - PERSONAL_DATA_KEPT_MS;

@@ -451,7 +451,8 @@ pub async fn connect_postgres(options: PgConnectOptions) -> Result<SharedStorage
     Ok(Arc::new(SqlStorage::new(pool)))
 }
 
-fn parse_mode(stored: &str) -> Result<Mode, StorageError> {
+/// A stored `mode` column; anything but `test` or `live` is inconsistent data, never a default.
+pub fn parse_mode(stored: &str) -> Result<Mode, StorageError> {
     match stored {
         "test" => Ok(Mode::Test),
         "live" => Ok(Mode::Live),

@@ -17,7 +17,7 @@ use app::{
 use crate::{
     applications::Applications,
     audit::{AuditEvent, AuditLog, Outcome},
-    clock::{SharedClock, unix_millis},
+    clock::{SharedClock, rfc3339_millis, unix_millis},
     digest::sha256_hex,
     partners::{Partners, ResolvedPartner},
     portal::Portals,
@@ -118,15 +118,7 @@ impl WidgetService {
                 tracing::error!(%error, "issuing an access token failed");
                 AppError::Internal
             })?;
-        let granted_at = time::OffsetDateTime::from_unix_timestamp_nanos(
-            i128::from(record.granted_at) * 1_000_000,
-        )
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
+        let granted_at = rfc3339_millis(record.granted_at);
         Ok(GivenConsent {
             consent_id: record.id.clone(),
             version: record.version.clone(),
@@ -244,22 +236,17 @@ impl WidgetBackend for WidgetService {
         service_code: &'a str,
     ) -> BoxFuture<'a, Result<(Resumed, String), AppError>> {
         Box::pin(async move {
-            let partner = self.session_partner(session).await?;
+            // The widget session first: an invalid one must not spend the refresh token.
+            self.session_partner(session).await?;
             let service = service_by_code(service_code)?;
             let tokens = self
                 .sessions
                 .refresh(refresh_token)
                 .await
                 .map_err(|_| AppError::SigninExpired)?;
-            let access = self
-                .sessions
-                .verify_access(&tokens.access.token)
-                .await
-                .map_err(|_| AppError::SigninExpired)?
-                .claims;
-            if access.partner_id != partner.id || access.mode != partner.mode {
-                return Err(AppError::SessionInvalid);
-            }
+            let (partner, access) = self
+                .partner_and_citizen(session, &tokens.access.token)
+                .await?;
             let profile = self
                 .signin
                 .profile(&partner.id, &access.citizen_id)
@@ -279,12 +266,7 @@ impl WidgetBackend for WidgetService {
                 }
                 None => None,
             };
-            let latest = self
-                .applications
-                .applications(&access)
-                .await?
-                .into_iter()
-                .find(|receipt| receipt.service_code == service.code);
+            let latest = self.applications.latest(&access, &service.code).await?;
             let citizen = SignedInCitizen {
                 profile,
                 access_token: tokens.access.token,

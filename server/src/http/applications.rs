@@ -22,16 +22,27 @@ use serde::Deserialize;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::AppState;
-use crate::{applications::Applications, registry, tokens::CitizenAccess};
+use crate::{applications::Applications, registry};
 
 /// The header carrying the widget session on calls that are not server functions.
 pub const SESSION_HEADER: &str = "x-okno-session";
 /// The header carrying an attachment's file name, percent-encoded (UTF-8).
 pub const FILE_NAME_HEADER: &str = "x-okno-file-name";
 
+/// Where files are uploaded.
+const ATTACHMENTS_ROUTE: &str = "/widget-api/applications/{id}/attachments";
+
+/// Whether `path` is an upload (`ATTACHMENTS_ROUTE`), which gets a longer deadline.
+pub fn is_upload(path: &str) -> bool {
+    let (prefix, suffix) = ATTACHMENTS_ROUTE
+        .split_once("{id}")
+        .unwrap_or((ATTACHMENTS_ROUTE, ""));
+    path.len() > prefix.len() + suffix.len() && path.starts_with(prefix) && path.ends_with(suffix)
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/widget-api/applications/{id}/attachments", post(attach))
+        .route(ATTACHMENTS_ROUTE, post(attach))
         .route("/widget-api/applications/{id}/events", get(events))
 }
 
@@ -119,7 +130,6 @@ struct StreamQuery {
 /// What the stream holds between events.
 struct Stream {
     applications: std::sync::Arc<Applications>,
-    citizen: CitizenAccess,
     application_id: String,
     last_seq: i64,
     queued: VecDeque<StatusView>,
@@ -162,7 +172,6 @@ async fn events(
     };
     let start = Stream {
         applications,
-        citizen,
         application_id,
         last_seq,
         queued,
@@ -179,9 +188,10 @@ async fn events(
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return None,
             }
+            // Whose it is was checked when the stream opened.
             match s
                 .applications
-                .timeline(&s.citizen, &s.application_id, s.last_seq)
+                .timeline_after(&s.application_id, s.last_seq)
                 .await
             {
                 Ok(statuses) => s.queued.extend(statuses),

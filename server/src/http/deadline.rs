@@ -18,7 +18,7 @@ pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The deadline for a request to `path`.
 pub fn deadline_for(path: &str) -> Duration {
-    if path.starts_with("/widget-api/applications/") && path.ends_with("/attachments") {
+    if super::applications::is_upload(path) {
         UPLOAD_TIMEOUT
     } else {
         REQUEST_TIMEOUT

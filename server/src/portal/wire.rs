@@ -1,6 +1,12 @@
 //! The portal's JSON shapes (see the EPGU reference), shared by the client and the sandbox portal.
 
 use serde::{Deserialize, Serialize};
+use time::{format_description::BorrowedFormatItem, macros::format_description};
+
+/// The portal's timestamps: `2023-11-02T07:27:22.586+0300`.
+pub const PORTAL_TIME: &[BorrowedFormatItem<'static>] = format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory][offset_minute]"
+);
 
 /// Body of `POST /api/nsi/v1/dictionary/{code}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

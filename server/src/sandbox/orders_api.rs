@@ -22,7 +22,7 @@ use super::{
     orders::{ArchiveFile, MAX_ARCHIVE_BYTES, SandboxOrder, read_archive},
 };
 use crate::{
-    portal::wire::{OrderCreated, OrderMeta, PushMeta},
+    portal::wire::{OrderCreated, OrderMeta, PORTAL_TIME, PushMeta},
     registry,
 };
 
@@ -36,10 +36,6 @@ const MIN_CHUNK_BYTES: usize = 5_000_000;
 /// The sandbox keeps chunked uploads in memory; this caps one.
 const MAX_CHUNKED_BYTES: usize = 500_000_000;
 
-/// The portal's timestamps: `2023-11-02T07:27:22.586+0300`.
-const PORTAL_TIME: &[BorrowedFormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory][offset_minute]"
-);
 /// `updatedAfter`: `YYYY-MM-DDTHH:mm:ss.SSS`, Moscow time.
 const UPDATED_AFTER: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]");

@@ -150,9 +150,12 @@ pub trait ApplicationStore: Send + Sync + 'static {
     /// Saves the answers of an open draft; false when the draft is gone (submitted).
     async fn save_draft(&self, draft: &DraftRecord) -> Result<bool, StorageError>;
     async fn add_attachment(&self, attachment: &AttachmentRecord) -> Result<(), StorageError>;
+    /// The files attached to a draft or application, oldest first; their sealed contents only
+    /// when `contents` (what the forwarder sends), else empty (lists and counts).
     async fn attachments_of(
         &self,
         application_id: &str,
+        contents: bool,
     ) -> Result<Vec<AttachmentRecord>, StorageError>;
     /// Stores an application, its submission, its first status and the partner's webhook
     /// about it, and deletes its draft, all or nothing; false (nothing written) when an
@@ -194,10 +197,11 @@ pub trait ApplicationStore: Send + Sync + 'static {
     /// needs that are older than `before`. Ids and statuses stay. Answers how many
     /// applications, drafts and sign-ins were cleared.
     async fn purge_personal_data(&self, before: i64) -> Result<(u64, u64, u64), StorageError>;
-    /// The citizen's applications through the partner, newest first.
-    async fn citizen_submissions(
+    /// The citizen's newest application through the partner for the service.
+    async fn latest_submission(
         &self,
         partner_id: &str,
         citizen_id: &str,
-    ) -> Result<Vec<SubmissionRecord>, StorageError>;
+        service_code: &str,
+    ) -> Result<Option<SubmissionRecord>, StorageError>;
 }

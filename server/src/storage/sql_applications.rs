@@ -18,6 +18,9 @@ const SUBMISSION_SELECT: &str = "SELECT a.id, a.partner_id, a.mode, a.service_co
 
 const ATTACHMENT_COLUMNS: &str = "id, application_id, partner_id, citizen_id, sealed_name, \
      content_type, size_bytes, sealed_content, created_at";
+/// The same without the files themselves (an empty `sealed_content`): for lists and counts.
+const ATTACHMENT_LIST_COLUMNS: &str = "id, application_id, partner_id, citizen_id, sealed_name, \
+     content_type, size_bytes, '', created_at";
 
 type AttachmentRow = (
     String,
@@ -264,8 +267,9 @@ macro_rules! impl_applications {
                 Ok(())
             }
 
-            async fn attachments_of(&self, application_id: &str) -> Result<Vec<AttachmentRecord>, StorageError> {
-                let query = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE application_id = $1 ORDER BY created_at, id");
+            async fn attachments_of(&self, application_id: &str, contents: bool) -> Result<Vec<AttachmentRecord>, StorageError> {
+                let columns = if contents { ATTACHMENT_COLUMNS } else { ATTACHMENT_LIST_COLUMNS };
+                let query = format!("SELECT {columns} FROM attachments WHERE application_id = $1 ORDER BY created_at, id");
                 let rows: Vec<AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(query))
                     .bind(application_id)
                     .fetch_all(&self.pool)
@@ -477,16 +481,18 @@ macro_rules! impl_applications {
                 Ok((finished, drafts, links))
             }
 
-            async fn citizen_submissions(&self, partner_id: &str, citizen_id: &str) -> Result<Vec<SubmissionRecord>, StorageError> {
+            async fn latest_submission(&self, partner_id: &str, citizen_id: &str, service_code: &str) -> Result<Option<SubmissionRecord>, StorageError> {
                 let query = format!(
-                    "{SUBMISSION_SELECT} WHERE a.partner_id = $1 AND s.citizen_id = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT 50"
+                    "{SUBMISSION_SELECT} WHERE a.partner_id = $1 AND s.citizen_id = $2 AND a.service_code = $3 \
+                     ORDER BY a.created_at DESC, a.id DESC LIMIT 1"
                 );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(query))
+                let row = sqlx::query(sqlx::AssertSqlSafe(query))
                     .bind(partner_id)
                     .bind(citizen_id)
-                    .fetch_all(&self.pool)
+                    .bind(service_code)
+                    .fetch_optional(&self.pool)
                     .await?;
-                rows.iter().map(submission).collect()
+                row.as_ref().map(submission).transpose()
             }
         }
     };

@@ -518,7 +518,7 @@ async fn flow(database_url: Option<String>) {
     );
     assert!(
         app.storage
-            .attachments_of(&application_id)
+            .attachments_of(&application_id, true)
             .await
             .expect("files")
             .is_empty()

@@ -7,7 +7,6 @@ use axum::{
     response::Response,
 };
 use serde::{Deserialize, Serialize};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa::{IntoParams, ToSchema};
 
 use super::super::{
@@ -49,12 +48,7 @@ pub fn query_error(rejection: QueryRejection) -> DocumentError {
     )
 }
 
-pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use crate::clock::rfc3339_millis as rfc3339;
 
 // ---- GET /services/list ----
 
