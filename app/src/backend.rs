@@ -85,14 +85,6 @@ pub trait WidgetBackend: Send + Sync + 'static {
         values: FormValues,
     ) -> BoxFuture<'a, Result<Receipt, AppError>>;
 
-    /// The citizen's application with its whole timeline.
-    fn application<'a>(
-        &'a self,
-        session: &'a str,
-        access_token: &'a str,
-        application_id: &'a str,
-    ) -> BoxFuture<'a, Result<Receipt, AppError>>;
-
     /// The citizen's rating (1–5) and comment on a decided application.
     fn leave_feedback<'a>(
         &'a self,

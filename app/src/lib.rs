@@ -10,6 +10,7 @@ pub mod error;
 pub mod identifiers;
 pub mod pages;
 pub mod partner;
+pub mod query;
 pub mod sandbox_info;
 pub mod services;
 pub mod statuses;

@@ -71,29 +71,6 @@ impl Theme {
     }
 }
 
-/// `?name=value&…` for links inside the frame (values percent-encoded); empty for no pairs.
-pub fn query_string(pairs: &[(String, String)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    let joined: Vec<String> = pairs
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect();
-    if joined.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", joined.join("&"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +98,7 @@ mod tests {
 
     #[test]
     fn the_theme_travels_in_the_query() {
+        use crate::query::query_string;
         let theme = Theme::from_pairs([("accent", "0d4cd3"), ("radius", "0")]);
         let mut pairs = vec![("origin".to_owned(), "https://shop.example".to_owned())];
         pairs.extend(theme.pairs());

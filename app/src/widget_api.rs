@@ -15,7 +15,7 @@ use crate::{
 /// The partner's service catalog filtered by `query`, for the widget session `session`.
 #[server(prefix = "/widget-api", endpoint = "catalog")]
 pub async fn widget_catalog(session: String, query: String) -> Result<CatalogPage, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .catalog(&session, &query)
         .await
@@ -26,16 +26,12 @@ pub async fn widget_catalog(session: String, query: String) -> Result<CatalogPag
 /// the refresh token goes into the frame's partitioned `__Host-` cookie.
 #[server(prefix = "/widget-api", endpoint = "signin/collect")]
 pub async fn collect_signin(session: String, code: String) -> Result<SignedInCitizen, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     let (citizen, refresh_token) = backend
         .collect_signin(&session, &code)
         .await
         .inspect_err(answer_status)?;
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(cookie) = http::HeaderValue::from_str(&refresh_cookie(Some(&refresh_token)))
-    {
-        response.append_header(http::header::SET_COOKIE, cookie);
-    }
+    set_refresh_cookie(Some(&refresh_token));
     Ok(citizen)
 }
 
@@ -46,7 +42,7 @@ pub async fn give_consent(
     access_token: String,
     service_code: String,
 ) -> Result<GivenConsent, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .give_consent(&session, &access_token, &service_code)
         .await
@@ -61,18 +57,13 @@ pub async fn resume_signin(
     session: String,
     service_code: String,
 ) -> Result<Option<Resumed>, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
     let Some(token) = refresh_token_in(&parts.headers) else {
         return Ok(None);
     };
     let result = backend.resume(&session, token, &service_code).await;
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let next = result.as_ref().ok().map(|(_, next)| next.as_str());
-        if let Ok(cookie) = http::HeaderValue::from_str(&refresh_cookie(next)) {
-            response.append_header(http::header::SET_COOKIE, cookie);
-        }
-    }
+    set_refresh_cookie(result.as_ref().ok().map(|(_, next)| next.as_str()));
     match result {
         Ok((resumed, _)) => Ok(Some(resumed)),
         Err(AppError::SigninExpired) => Ok(None),
@@ -90,7 +81,7 @@ pub async fn open_draft(
     access_token: String,
     service_code: String,
 ) -> Result<Draft, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .open_draft(&session, &access_token, &service_code)
         .await
@@ -106,7 +97,7 @@ pub async fn save_draft(
     application_id: String,
     values: FormValues,
 ) -> Result<(), AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .save_draft(
             &session,
@@ -128,7 +119,7 @@ pub async fn submit_application(
     application_id: String,
     values: FormValues,
 ) -> Result<Receipt, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .submit(
             &session,
@@ -137,20 +128,6 @@ pub async fn submit_application(
             &application_id,
             values,
         )
-        .await
-        .inspect_err(answer_status)
-}
-
-/// One of the citizen's applications with its timeline.
-#[server(prefix = "/widget-api", endpoint = "application")]
-pub async fn load_application(
-    session: String,
-    access_token: String,
-    application_id: String,
-) -> Result<Receipt, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
-    backend
-        .application(&session, &access_token, &application_id)
         .await
         .inspect_err(answer_status)
 }
@@ -164,11 +141,27 @@ pub async fn leave_feedback(
     rating: u8,
     comment: String,
 ) -> Result<(), AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .leave_feedback(&session, &access_token, &application_id, rating, &comment)
         .await
         .inspect_err(answer_status)
+}
+
+/// The gateway's services, provided to every server function.
+#[cfg(feature = "ssr")]
+fn backend() -> Result<crate::backend::SharedBackend, AppError> {
+    use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)
+}
+
+/// Puts `token` in the frame's refresh cookie, or clears it when `None`.
+#[cfg(feature = "ssr")]
+fn set_refresh_cookie(token: Option<&str>) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(cookie) = http::HeaderValue::from_str(&refresh_cookie(token))
+    {
+        response.append_header(http::header::SET_COOKIE, cookie);
+    }
 }
 
 /// Gives a refused call the HTTP status of its error (a server function answers 500 otherwise).
@@ -215,7 +208,7 @@ pub fn refresh_cookie(token: Option<&str>) -> String {
 /// What the sandbox page lists for a test key.
 #[server(prefix = "/widget-api", endpoint = "sandbox")]
 pub async fn load_sandbox_overview(publishable_key: String) -> Result<SandboxOverview, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .sandbox_overview(&publishable_key)
         .await
@@ -228,7 +221,7 @@ pub async fn load_service(
     publishable_key: String,
     code: String,
 ) -> Result<ServiceDescription, AppError> {
-    let backend = use_context::<crate::backend::SharedBackend>().ok_or(AppError::Internal)?;
+    let backend = backend()?;
     backend
         .service(&publishable_key, &code)
         .await

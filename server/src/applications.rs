@@ -486,19 +486,6 @@ impl Applications {
         self.receipt(&stored).await
     }
 
-    /// The citizen's application: its receipt with the whole timeline.
-    pub async fn application(
-        &self,
-        citizen: &CitizenAccess,
-        application_id: &str,
-    ) -> Result<Receipt, AppError> {
-        let submission = self
-            .own_submission(citizen, application_id)
-            .await?
-            .ok_or(AppError::ApplicationNotFound)?;
-        self.receipt(&submission).await
-    }
-
     /// The citizen's newest application for the service, with its timeline.
     pub async fn latest(
         &self,

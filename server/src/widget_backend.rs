@@ -329,20 +329,6 @@ impl WidgetBackend for WidgetService {
         })
     }
 
-    fn application<'a>(
-        &'a self,
-        session: &'a str,
-        access_token: &'a str,
-        application_id: &'a str,
-    ) -> BoxFuture<'a, Result<Receipt, AppError>> {
-        Box::pin(async move {
-            let citizen = self.citizen(session, access_token).await?;
-            self.applications
-                .application(&citizen, application_id)
-                .await
-        })
-    }
-
     fn leave_feedback<'a>(
         &'a self,
         session: &'a str,

@@ -51,29 +51,31 @@ mod browser {
 
     pub fn start(parent_origin: &str) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or("no window")?;
-        let Some(parent) = window.parent()? else {
-            return Ok(());
-        };
-        if parent == window {
+        if framing_parent(&window)?.is_none() {
             return Ok(()); // Opened directly, not framed: nobody to talk to.
         }
         let root = window
             .document()
             .and_then(|document| document.document_element())
             .ok_or("no document element")?;
-        post(&parent, parent_origin, "ready", None)?;
+        post_to_parent(parent_origin, "ready", &[])?;
 
         let origin = parent_origin.to_owned();
         let measured = root.clone();
         let on_resize = Closure::<dyn FnMut()>::new(move || {
             let height = measured.get_bounding_client_rect().height().ceil();
-            let _ = post(&parent, &origin, "resize", Some(height));
+            let _ = post_to_parent(&origin, "resize", &[("height", JsValue::from(height))]);
         });
         let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
         observer.observe(&root);
         // The observer lives as long as the page; so does its callback.
         on_resize.forget();
         Ok(())
+    }
+
+    /// The page framing this one, if it is framed.
+    fn framing_parent(window: &Window) -> Result<Option<Window>, JsValue> {
+        Ok(window.parent()?.filter(|parent| parent != window))
     }
 
     /// Posts `{okno: 1, v, type, …fields}` to the parent, if the widget is framed.
@@ -83,29 +85,15 @@ mod browser {
         fields: &[(&str, JsValue)],
     ) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or("no window")?;
-        let Some(parent) = window.parent()? else {
+        let Some(parent) = framing_parent(&window)? else {
             return Ok(());
         };
-        if parent == window {
-            return Ok(());
-        }
         let message = Object::new();
         Reflect::set(&message, &"okno".into(), &JsValue::from(1))?;
         Reflect::set(&message, &"v".into(), &JsValue::from(PROTOCOL_VERSION))?;
         Reflect::set(&message, &"type".into(), &kind.into())?;
         for (name, value) in fields {
             Reflect::set(&message, &(*name).into(), value)?;
-        }
-        parent.post_message(&message, origin)
-    }
-
-    fn post(parent: &Window, origin: &str, kind: &str, height: Option<f64>) -> Result<(), JsValue> {
-        let message = Object::new();
-        Reflect::set(&message, &"okno".into(), &JsValue::from(1))?;
-        Reflect::set(&message, &"v".into(), &JsValue::from(PROTOCOL_VERSION))?;
-        Reflect::set(&message, &"type".into(), &kind.into())?;
-        if let Some(height) = height {
-            Reflect::set(&message, &"height".into(), &JsValue::from(height))?;
         }
         parent.post_message(&message, origin)
     }

@@ -4,12 +4,12 @@ use leptos::prelude::*;
 
 use crate::{
     catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError,
-    theme::query_string, widget_api::widget_catalog,
+    query::query_string, widget_api::widget_catalog,
 };
 
 /// The search box and the list. Without JavaScript the box submits a plain GET form;
 /// after hydration each keystroke asks the server (the full catalog never ships to the browser).
-// An island in the server build and in the catalog's bundle only (see `GosuslugiSignIn`).
+// An island in the server build and in the catalog's bundle only (see `app::bundle_for`).
 #[cfg_attr(any(feature = "ssr", feature = "catalog-page"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "catalog-page")), component)]
 pub fn ServiceCatalog(

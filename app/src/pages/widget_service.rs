@@ -11,8 +11,8 @@ use crate::{
     },
     consent::consent_text_ru,
     partner::{PartnerView, current_partner},
+    query::query_string,
     services::{RegionRule, ServiceDescription},
-    theme::query_string,
     widget_api::load_service,
 };
 
@@ -31,22 +31,20 @@ pub fn WidgetService() -> impl IntoView {
         .unwrap_or_default();
     let partner_name = partner.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     // The embedding origin and the theme travel from page to page inside the frame.
-    let frame_query = query_string(
-        &partner
-            .as_ref()
-            .map(PartnerView::frame_params)
-            .unwrap_or_default(),
-    );
+    let frame_params = partner
+        .as_ref()
+        .map(PartnerView::frame_params)
+        .unwrap_or_default();
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
     let host = parent_origin.clone();
-    let back = format!("/w/{key}/services{frame_query}");
-    let signin_base = format!("/w/{key}/signin{frame_query}");
+    let back = format!("/w/{key}/services{}", query_string(&frame_params));
+    let signin = format!("/w/{key}/signin");
     let service = Suspend::new(async move {
         match load_service(key, code).await {
             Ok(service) => {
-                let separator = if signin_base.contains('?') { '&' } else { '?' };
-                let scope = service.required_scopes().join("%20");
-                let popup_url = format!("{signin_base}{separator}scope={scope}");
+                let mut popup_params = frame_params.clone();
+                popup_params.push(("scope".to_owned(), service.required_scopes().join(" ")));
+                let popup_url = format!("{signin}{}", query_string(&popup_params));
                 let required_level = service.required_level;
                 let consent_text = consent_text_ru(&partner_name, &service);
                 let service_code = service.code.clone();

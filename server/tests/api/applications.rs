@@ -326,14 +326,34 @@ async fn flow(database_url: Option<String>) {
         1,
         "one order, whatever the retries"
     );
-    // Hours later the citizen comes back: a new sign-in reaches the same application.
-    let citizen = signed_in_with_consent(&app, &key).await;
-    let (_, receipt) = citizen
-        .call(
-            "application",
-            &[("application_id", application_id.as_str())],
-        )
-        .await;
+    // Hours later the citizen comes back: a new sign-in, then (as after a reload) the frame's
+    // refresh cookie brings back the consent and the newest application with its timeline.
+    let (_, page) = popup(&app, &key, "1000299353", "allow").await;
+    let session = app.widget_session(&key).await;
+    let (_, cookie, _) = collect(&app, &session, &one_time_code(&page)).await;
+    let cookie = cookie.expect("refresh cookie");
+    let resumed: Value = app
+        .http
+        .post(format!("{}/widget-api/signin/resume", app.base))
+        .header("origin", app.base.clone())
+        .header("cookie", cookie.split(';').next().expect("pair"))
+        .form(&[("session", session.as_str()), ("service_code", PENSION)])
+        .send()
+        .await
+        .expect("resume")
+        .json()
+        .await
+        .expect("json");
+    let citizen = Citizen {
+        app: &app,
+        session,
+        access: resumed["consent"]["access_token"]
+            .as_str()
+            .expect("consent kept")
+            .to_owned(),
+    };
+    let receipt = &resumed["latest"];
+    assert_eq!(receipt["application_id"], application_id.as_str());
     let codes: Vec<u64> = receipt["timeline"]
         .as_array()
         .expect("timeline")
@@ -433,12 +453,7 @@ async fn flow(database_url: Option<String>) {
             .await,
         app: &app,
     };
-    let (_, refused) = stranger
-        .call(
-            "application",
-            &[("application_id", application_id.as_str())],
-        )
-        .await;
+    let (_, refused) = stranger.call("draft", &[("service_code", PENSION)]).await;
     assert_eq!(refused["code"], "session_invalid");
 
     // The partner heard of it by id and status only: submitted, each status, the feedback.
