@@ -15,6 +15,49 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     }
 }
 
+/// The same notice built in the browser, into `container` (emptied first; left empty for
+/// `None`): for the parts of a page that change after it was rendered.
+#[cfg(feature = "hydrate")]
+pub fn show_in(
+    document: &web_sys::Document,
+    container: &web_sys::Element,
+    error: Option<&AppError>,
+) {
+    container.set_text_content(None);
+    let Some(error) = error else {
+        return;
+    };
+    let element = |tag: &str, text: Option<&str>| {
+        let made = document.create_element(tag).ok()?;
+        made.set_text_content(text);
+        Some(made)
+    };
+    let Some(notice) = element("div", None) else {
+        return;
+    };
+    let _ = notice.set_attribute("class", "notice notice-error");
+    let _ = notice.set_attribute("role", "alert");
+    let _ = notice.set_attribute("data-testid", "error");
+    let _ = notice.set_attribute("data-code", error.code());
+    let lines = [
+        element("p", Some(error.message_ru())),
+        element("p", Some(error.message_en())),
+        element("p", Some("Код: ")),
+    ];
+    let [Some(ru), Some(en), Some(code_line)] = lines else {
+        return;
+    };
+    let _ = en.set_attribute("lang", "en");
+    let _ = code_line.set_attribute("class", "notice-code");
+    if let Some(code) = element("code", Some(error.code())) {
+        let _ = code_line.append_child(&code);
+    }
+    for line in [ru, en, code_line] {
+        let _ = notice.append_child(&line);
+    }
+    let _ = container.append_child(&notice);
+}
+
 /// A whole HTML page for a refusal the server answers before any page renders (unknown key, …).
 #[cfg(feature = "ssr")]
 pub fn error_document(error: AppError) -> String {
