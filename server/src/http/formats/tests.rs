@@ -3,7 +3,7 @@
 use axum::{
     Router,
     body::Body,
-    http::{HeaderMap, Request, StatusCode},
+    http::{HeaderMap, Request, StatusCode, header::ACCEPT},
     middleware,
     response::Response,
     routing::{get, post},
