@@ -1,5 +1,6 @@
 // Shared helpers: partners are created with the real operator CLI against okno's database.
 import { execFileSync } from 'node:child_process';
+import { expect, FrameLocator } from '@playwright/test';
 import { OKNO_PORT, PARTNER_PORT } from '../playwright.config';
 
 export const OKNO_URL = `http://127.0.0.1:${OKNO_PORT}`;
@@ -28,4 +29,13 @@ export function createPartner(name: string, origins: string[]): Partner {
 
 export function revokeKey(key: string): void {
   okno('partner', 'revoke-key', key);
+}
+
+/**
+ * Waits until the page now in the widget's frame has its islands live. Wait first for something
+ * only that page shows: until a navigation inside the frame commits, the old page answers (and
+ * the loader's `data-okno-ready` on the iframe still stands from it).
+ */
+export async function expectHydrated(widget: FrameLocator): Promise<void> {
+  await expect(widget.locator('html[data-okno-hydrated]')).toHaveCount(1);
 }

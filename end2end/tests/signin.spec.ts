@@ -1,7 +1,7 @@
 // Signing in with Gosuslugi from inside the partner's iframe: a popup on okno's origin runs the
 // sandbox ESIA sign-in, then hands a one-time code back to the frame over postMessage.
 import { expect, Page, test } from '@playwright/test';
-import { createPartner, PARTNER_URL } from './okno';
+import { createPartner, expectHydrated, PARTNER_URL } from './okno';
 
 const partner = createPartner('E2E sign-in shop', [PARTNER_URL]);
 const key = partner.publishable_key_test;
@@ -11,7 +11,7 @@ async function openService(page: Page, title: string) {
   const widget = page.frameLocator(`iframe[data-okno-frame="${key}"]`);
   await widget.getByRole('link', { name: title }).click();
   await expect(widget.getByTestId('service-title')).toHaveText(title);
-  await expect(page.locator(`iframe[data-okno-frame="${key}"]`)).toHaveAttribute('data-okno-ready', '');
+  await expectHydrated(widget);
   return widget;
 }
 

@@ -51,13 +51,16 @@ mod browser {
 
     pub fn start(parent_origin: &str) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or("no window")?;
-        if framing_parent(&window)?.is_none() {
-            return Ok(()); // Opened directly, not framed: nobody to talk to.
-        }
         let root = window
             .document()
             .and_then(|document| document.document_element())
             .ok_or("no document element")?;
+        // This document's own mark that its islands are live (the loader's `data-okno-ready`
+        // on the iframe outlives a navigation inside the frame; this one does not).
+        root.set_attribute("data-okno-hydrated", "")?;
+        if framing_parent(&window)?.is_none() {
+            return Ok(()); // Opened directly, not framed: nobody to talk to.
+        }
         post_to_parent(parent_origin, "ready", &[])?;
 
         let origin = parent_origin.to_owned();
