@@ -5,13 +5,14 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PARTNER_PORT);
 const okno = process.env.OKNO_URL;
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const snippet = (key, service, accent) =>
+const snippet = (key, service, accent, lang) =>
   `<script src="${okno}/embed.js" data-okno-key="${escape(key)}"${service ? ` data-okno-service="${escape(service)}"` : ''}` +
-  `${accent ? ` data-okno-accent="${escape(accent)}" data-okno-radius="0"` : ''} async></script>`;
+  `${accent ? ` data-okno-accent="${escape(accent)}" data-okno-radius="0"` : ''}` +
+  `${lang ? ` data-okno-lang="${escape(lang)}"` : ''} async></script>`;
 
 const pages = {
   // The snippet exactly as the sandbox page tells partners to paste it.
-  '/shop': (q) => `<h1>Магазин</h1><p>Госуслуги у нас на сайте:</p>${snippet(q.get('key'), q.get('service'), q.get('accent'))}<footer>конец страницы</footer>`,
+  '/shop': (q) => `<h1>Магазин</h1><p>Госуслуги у нас на сайте:</p>${snippet(q.get('key'), q.get('service'), q.get('accent'), q.get('lang'))}<footer>конец страницы</footer>`,
   // The snippet pasted twice by mistake.
   '/shop-twice': (q) => `${snippet(q.get('key'))}<p>…</p>${snippet(q.get('key'))}`,
   // A page that frames the widget by hand and claims another site's origin.

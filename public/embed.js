@@ -19,8 +19,11 @@
       var v = el.getAttribute('data-okno-' + n);
       if (v) q += '&' + n + '=' + encodeURIComponent(v);
     });
+    // data-okno-lang="en": okno's own words in English (Russian otherwise).
+    var en = el.getAttribute('data-okno-lang') == 'en';
+    if (en) q += '&lang=en';
     f.src = base + '/w/' + key + '/services' + (/^[0-9]{1,20}$/.test(svc) ? '/' + svc : '') + q;
-    f.title = el.getAttribute('data-okno-title') || 'Госуслуги';
+    f.title = el.getAttribute('data-okno-title') || (en ? 'Gosuslugi' : 'Госуслуги');
     f.setAttribute('data-okno-frame', key);
     f.style.cssText = 'display:block;width:100%;height:480px;border:0';
     if (el.tagName == 'SCRIPT') el.parentNode.insertBefore(f, el.nextSibling);
@@ -32,7 +35,7 @@
       var a = d.createElement('a');
       a.href = f.src; a.target = '_blank'; a.rel = 'noopener';
       a.setAttribute('data-okno-fallback', '');
-      a.textContent = 'Открыть Госуслуги в новой вкладке';
+      a.textContent = en ? 'Open Gosuslugi in a new tab' : 'Открыть Госуслуги в новой вкладке';
       f.parentNode.insertBefore(a, f.nextSibling);
     }, 8000);
   }

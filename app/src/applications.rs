@@ -35,6 +35,7 @@ pub struct StatusView {
     pub seq: i64,
     pub status_code: u32,
     pub name_ru: String,
+    pub name_en: String,
     /// RFC 3339.
     pub at: String,
     pub is_final: bool,

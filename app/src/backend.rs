@@ -8,6 +8,7 @@ use crate::{
     citizen::SignedInCitizen,
     consent::GivenConsent,
     error::AppError,
+    lang::Lang,
     sandbox_info::SandboxOverview,
     services::{ServiceDescription, values::FormValues},
 };
@@ -38,13 +39,14 @@ pub trait WidgetBackend: Send + Sync + 'static {
         code: &'a str,
     ) -> BoxFuture<'a, Result<(SignedInCitizen, String), AppError>>;
 
-    /// Records the signed-in citizen's consent for `service_code`, and answers it with a new
-    /// access token that carries it.
+    /// Records the signed-in citizen's consent for `service_code` to the text shown in `lang`,
+    /// and answers it with a new access token that carries it.
     fn give_consent<'a>(
         &'a self,
         session: &'a str,
         access_token: &'a str,
         service_code: &'a str,
+        lang: Lang,
     ) -> BoxFuture<'a, Result<GivenConsent, AppError>>;
 
     /// Signs the citizen in again from the frame's refresh token (rotating it) after a reload,

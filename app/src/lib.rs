@@ -8,6 +8,7 @@ pub mod components;
 pub mod consent;
 pub mod error;
 pub mod identifiers;
+pub mod lang;
 pub mod pages;
 pub mod partner;
 pub mod query;
@@ -48,9 +49,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         }
         options
     };
+    let lang = partner::current_partner()
+        .map(|partner| partner.lang)
+        .unwrap_or_default();
     view! {
         <!DOCTYPE html>
-        <html lang="ru">
+        <html lang=lang.tag()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

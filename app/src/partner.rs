@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::theme::Theme;
+use crate::{lang::Lang, theme::Theme};
 
 /// Test keys reach only the sandbox; live keys only the live portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,17 +35,20 @@ pub struct PartnerView {
     pub session: String,
     /// The partner's theme from the snippet.
     pub theme: Theme,
+    /// The widget's language from the snippet.
+    pub lang: Lang,
 }
 
 impl PartnerView {
-    /// The query parameters every page inside the frame passes on: the embedding origin and
-    /// the theme.
+    /// The query parameters every page inside the frame passes on: the embedding origin, the
+    /// theme and the language (when not the default).
     pub fn frame_params(&self) -> Vec<(String, String)> {
         let origin = self
             .parent_origin
             .iter()
             .map(|origin| ("origin".to_owned(), origin.clone()));
-        origin.chain(self.theme.pairs()).collect()
+        let lang = (self.lang != Lang::Ru).then(|| ("lang".to_owned(), self.lang.tag().to_owned()));
+        origin.chain(self.theme.pairs()).chain(lang).collect()
     }
 }
 

@@ -260,6 +260,22 @@ impl Deadline {
             (false, None) => terms.join("; "),
         }
     }
+
+    /// E.g. `3 working days` or `30 calendar days`; a condition stays in Russian, in parentheses.
+    pub fn describe_en(&self) -> String {
+        let plural =
+            |n: u16, kind: &str| format!("{n} {kind} day{}", if n == 1 { "" } else { "s" });
+        let terms: Vec<String> = (self.working_days.map(|n| plural(n, "working")))
+            .into_iter()
+            .chain(self.calendar_days.map(|n| plural(n, "calendar")))
+            .collect();
+        match (terms.is_empty(), &self.note_ru) {
+            (true, Some(note)) => note.clone(),
+            (true, None) => "No set term".to_owned(),
+            (false, Some(note)) => format!("{} ({note})", terms.join("; ")),
+            (false, None) => terms.join("; "),
+        }
+    }
 }
 
 /// `n` and the Russian noun form that agrees with it: one (1, 21), few (2–4, 22) or many.
@@ -286,8 +302,17 @@ pub struct Fee {
 impl Fee {
     /// `Бесплатно`, `6 000 ₽` or `350,50 ₽` (no-break spaces), then the note in parentheses.
     pub fn describe_ru(&self) -> String {
+        self.describe("Бесплатно")
+    }
+
+    /// `Free` or the amount as in Russian (`6 000 ₽`); a note stays in Russian, in parentheses.
+    pub fn describe_en(&self) -> String {
+        self.describe("Free")
+    }
+
+    fn describe(&self, free: &str) -> String {
         let amount = match self.amount_kopecks {
-            0 => "Бесплатно".to_owned(),
+            0 => free.to_owned(),
             kopecks => {
                 let rubles = group_thousands(kopecks / 100);
                 match kopecks % 100 {
@@ -336,6 +361,24 @@ impl AccountLevel {
             Self::Simplified => "Упрощённая учётная запись",
             Self::Standard => "Стандартная учётная запись",
             Self::Confirmed => "Подтверждённая учётная запись",
+        }
+    }
+
+    /// The level's name in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Simplified => "Simplified account",
+            Self::Standard => "Standard account",
+            Self::Confirmed => "Confirmed account",
+        }
+    }
+
+    /// The level's name inside an English sentence ("a confirmed account is needed").
+    pub fn name_in_sentence_en(self) -> &'static str {
+        match self {
+            Self::Simplified => "a simplified account",
+            Self::Standard => "a standard account",
+            Self::Confirmed => "a confirmed account",
         }
     }
 
@@ -546,4 +589,4 @@ impl ProfileField {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,19 +1,26 @@
-//! The portal's application statuses (`statusId`) with their Russian names, and okno's own
-//! states before the portal has an application.
+//! The portal's application statuses (`statusId`) with their Russian names (and English ones
+//! for a widget in English), and okno's own states before the portal has an application.
 
 /// One status of an application on the portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PortalStatus {
     pub id: u32,
     pub name_ru: &'static str,
+    pub name_en: &'static str,
     /// No further status follows a final one.
     pub is_final: bool,
 }
 
-const fn status(id: u32, name_ru: &'static str, is_final: bool) -> PortalStatus {
+const fn status(
+    id: u32,
+    name_ru: &'static str,
+    name_en: &'static str,
+    is_final: bool,
+) -> PortalStatus {
     PortalStatus {
         id,
         name_ru,
+        name_en,
         is_final,
     }
 }
@@ -30,35 +37,93 @@ pub const CANCELLED: u32 = 10;
 pub const AGENCY_RECEIVE_ERROR: u32 = 22;
 
 pub const STATUSES: &[PortalStatus] = &[
-    status(DRAFT, "Черновик заявления", false),
-    status(REGISTERED, "Зарегистрировано на портале", false),
-    status(SENT_TO_AGENCY, "Заявление отправлено в ведомство", false),
-    status(RECEIVED_BY_AGENCY, "Заявление получено ведомством", false),
-    status(ACCEPTED, "Принято ведомством", false),
-    status(7, "Промежуточные результаты от ведомства", false),
+    status(DRAFT, "Черновик заявления", "Draft application", false),
+    status(
+        REGISTERED,
+        "Зарегистрировано на портале",
+        "Registered on the portal",
+        false,
+    ),
+    status(
+        SENT_TO_AGENCY,
+        "Заявление отправлено в ведомство",
+        "Sent to the agency",
+        false,
+    ),
+    status(
+        RECEIVED_BY_AGENCY,
+        "Заявление получено ведомством",
+        "Received by the agency",
+        false,
+    ),
+    status(
+        ACCEPTED,
+        "Принято ведомством",
+        "Accepted by the agency",
+        false,
+    ),
+    status(
+        7,
+        "Промежуточные результаты от ведомства",
+        "Intermediate results from the agency",
+        false,
+    ),
     status(
         14,
         "Ожидание дополнительной информации от пользователя",
+        "Waiting for more information from you",
         false,
     ),
-    status(NEEDS_CORRECTION, "Заявление требует исправления", false),
-    status(PROVIDED, "Услуга оказана", true),
-    status(REFUSED, "Отказано в предоставлении услуги", true),
-    status(5, "Ошибка отправки заявления в ведомство", true),
-    status(CANCELLED, "Заявление отменено", true),
-    status(11, "Не удалось отменить заявление", false),
+    status(
+        NEEDS_CORRECTION,
+        "Заявление требует исправления",
+        "The application needs correcting",
+        false,
+    ),
+    status(PROVIDED, "Услуга оказана", "Service provided", true),
+    status(
+        REFUSED,
+        "Отказано в предоставлении услуги",
+        "The service was refused",
+        true,
+    ),
+    status(
+        5,
+        "Ошибка отправки заявления в ведомство",
+        "Sending to the agency failed",
+        true,
+    ),
+    status(
+        CANCELLED,
+        "Заявление отменено",
+        "Application cancelled",
+        true,
+    ),
+    status(
+        11,
+        "Не удалось отменить заявление",
+        "The application could not be cancelled",
+        false,
+    ),
     status(
         AGENCY_RECEIVE_ERROR,
         "Ошибка получения заявления ведомством",
+        "The agency failed to receive the application",
         true,
     ),
-    status(24, "Ошибка отправки / обработки заявления", true),
+    status(
+        24,
+        "Ошибка отправки / обработки заявления",
+        "Sending or processing the application failed",
+        true,
+    ),
 ];
 
 /// okno's own state of an application it has accepted and not yet handed to the portal.
 pub const FORWARDING: PortalStatus = status(
     1000,
     "Заявление принято и передаётся на портал Госуслуг",
+    "Application received and being passed to the Gosuslugi portal",
     false,
 );
 
@@ -97,6 +162,7 @@ mod tests {
     #[test]
     fn names_are_the_portals() {
         assert_eq!(find(PROVIDED).map(|s| s.name_ru), Some("Услуга оказана"));
+        assert_eq!(find(PROVIDED).map(|s| s.name_en), Some("Service provided"));
         assert_eq!(
             find(REGISTERED).map(|s| s.name_ru),
             Some("Зарегистрировано на портале")

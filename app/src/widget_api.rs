@@ -8,6 +8,7 @@ use crate::{
     citizen::SignedInCitizen,
     consent::GivenConsent,
     error::AppError,
+    lang::Lang,
     sandbox_info::SandboxOverview,
     services::{ServiceDescription, values::FormValues},
 };
@@ -35,16 +36,18 @@ pub async fn collect_signin(session: String, code: String) -> Result<SignedInCit
     Ok(citizen)
 }
 
-/// Records the citizen's consent to send their data for this service (before anything is sent).
+/// Records the citizen's consent to send their data for this service (before anything is sent),
+/// to the text the widget showed in `lang` (Russian when left out).
 #[server(prefix = "/widget-api", endpoint = "consent")]
 pub async fn give_consent(
     session: String,
     access_token: String,
     service_code: String,
+    #[server(default)] lang: Lang,
 ) -> Result<GivenConsent, AppError> {
     let backend = backend()?;
     backend
-        .give_consent(&session, &access_token, &service_code)
+        .give_consent(&session, &access_token, &service_code, lang)
         .await
         .inspect_err(answer_status)
 }

@@ -85,6 +85,7 @@ pub fn status_view(entry: &StatusEntryRecord) -> StatusView {
         seq: entry.seq,
         status_code: code,
         name_ru: known.map_or_else(|| format!("Статус {code}"), |s| s.name_ru.to_owned()),
+        name_en: known.map_or_else(|| format!("Status {code}"), |s| s.name_en.to_owned()),
         at: rfc3339_millis(entry.at),
         is_final: known.is_some_and(|s| s.is_final),
     }

@@ -7,8 +7,9 @@ use app::{
     backend::{BoxFuture, WidgetBackend},
     catalog::CatalogPage,
     citizen::SignedInCitizen,
-    consent::{CONSENT_VERSION, GivenConsent, consent_text_ru},
+    consent::{GivenConsent, consent_text, consent_version, version_lang},
     error::AppError,
+    lang::Lang,
     partner::Mode,
     sandbox_info::{PathTrigger, SandboxOverview, TestCitizenCard},
     services::{ServiceDescription, values::FormValues},
@@ -122,7 +123,7 @@ impl WidgetService {
         Ok(GivenConsent {
             consent_id: record.id.clone(),
             version: record.version.clone(),
-            text: consent_text_ru(partner_name, service),
+            text: consent_text(version_lang(&record.version), partner_name, service),
             granted_at,
             access_token: token.token,
         })
@@ -192,18 +193,19 @@ impl WidgetBackend for WidgetService {
         session: &'a str,
         access_token: &'a str,
         service_code: &'a str,
+        lang: Lang,
     ) -> BoxFuture<'a, Result<GivenConsent, AppError>> {
         Box::pin(async move {
             let (partner, access) = self.partner_and_citizen(session, access_token).await?;
             let service = service_by_code(service_code)?;
-            let text = consent_text_ru(&partner.name, service);
+            let text = consent_text(lang, &partner.name, service);
             let now = self.clock.now();
             let record = ConsentRecord {
                 id: format!("cns_{:024x}", rand::random::<u128>() >> 32),
                 partner_id: partner.id.clone(),
                 citizen_id: access.citizen_id.clone(),
                 service_code: service.code.clone(),
-                version: CONSENT_VERSION.to_owned(),
+                version: consent_version(lang),
                 text_sha256: sha256_hex(&text),
                 granted_at: unix_millis(now),
             };

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use crate::{
     identifiers::IdentifierKind,
+    lang::Lang,
     services::{AccountLevel, AttachmentRule, Field, FieldKind, FormSchema, ProfileField},
 };
 
@@ -22,7 +23,8 @@ mod controller;
 pub const SIGNIN_MESSAGE: &str = "okno:signin";
 
 /// Everything the flow shows, rendered on the server; sections start hidden and the island
-/// reveals them.
+/// reveals them. okno's words are in the widget's language; the form's labels, hints and
+/// choices are the portal's, in Russian, and marked so.
 #[component]
 pub fn CitizenFlowPage(
     popup_url: String,
@@ -32,64 +34,77 @@ pub fn CitizenFlowPage(
     consent_text: String,
     form: FormSchema,
     parent_origin: Option<String>,
+    lang: Lang,
 ) -> impl IntoView {
     let fields = form
         .fields
         .iter()
-        .map(|field| view! { <FormField field=field.clone() /> })
+        .map(|field| view! { <FormField field=field.clone() lang /> })
         .collect_view();
     let files = (form.attachments.max_files > 0)
-        .then(|| view! { <Attachments rule=form.attachments.clone() /> });
+        .then(|| view! { <Attachments rule=form.attachments.clone() lang /> });
+    let too_low = match lang {
+        Lang::Ru => format!(
+            "Для этой услуги нужна {}. Подтвердить учётную запись можно в центре обслуживания, \
+             в мобильном приложении банка или электронной подписью — после этого войдите ещё раз.",
+            required_level.name_in_sentence_ru()
+        ),
+        Lang::En => format!(
+            "This service needs {}. You can confirm your account at a service centre, in your \
+             bank's mobile app or with an electronic signature, then sign in again.",
+            required_level.name_in_sentence_en()
+        ),
+    };
     view! {
         <section class="signin" id="flow" aria-live="polite" data-testid="signin">
             <div id="flow-signin">
                 <button type="button" class="signin-button" id="signin-button" data-testid="signin-button">
-                    "Войти через Госуслуги"
+                    {lang.pick("Войти через Госуслуги", "Sign in with Gosuslugi")}
                 </button>
                 <p role="alert" id="signin-blocked" data-testid="signin-blocked" hidden>
-                    "Браузер не открыл окно входа. "
+                    {lang.pick("Браузер не открыл окно входа. ", "The browser blocked the sign-in window. ")}
                     <a href=popup_url.clone() target="_blank" rel="opener" data-testid="signin-fallback">
-                        "Откройте вход в новой вкладке"
+                        {lang.pick("Откройте вход в новой вкладке", "Open the sign-in in a new tab")}
                     </a>
-                    ", а после входа вернитесь сюда. "
-                    <span lang="en">"The sign-in window was blocked: open it in a new tab, then come back."</span>
+                    {lang.pick(", а после входа вернитесь сюда.", ", then come back here.")}
                 </p>
             </div>
             <p id="signed-in" data-testid="signed-in" hidden>
-                "Вы вошли: " <span id="citizen-name"></span> " (" <span id="citizen-level"></span> ")"
+                {lang.pick("Вы вошли: ", "Signed in: ")} <span id="citizen-name"></span> " (" <span id="citizen-level"></span> ")"
             </p>
-            <p role="alert" id="level-too-low" data-testid="level-too-low" hidden>
-                "Для этой услуги нужна " {required_level.name_in_sentence_ru()} ". "
-                "Подтвердить учётную запись можно в центре обслуживания, в мобильном приложении банка "
-                "или электронной подписью — после этого войдите ещё раз."
-            </p>
+            <p role="alert" id="level-too-low" data-testid="level-too-low" hidden>{too_low}</p>
             <div id="flow-consent" hidden>
-                <h2>"Согласие на обработку персональных данных"</h2>
+                <h2>{lang.pick("Согласие на обработку персональных данных", "Consent to the processing of personal data")}</h2>
                 <p id="consent-text" data-testid="consent-text">{consent_text}</p>
                 <button type="button" class="primary" id="consent-give" data-testid="consent-give">
-                    "Согласен, продолжить"
+                    {lang.pick("Согласен, продолжить", "I agree, continue")}
                 </button>
             </div>
             <div id="flow-consented" hidden>
                 <p data-testid="consent-given">
-                    "Согласие дано " <span id="consent-at"></span> " (№ " <span id="consent-id"></span> ")."
+                    {lang.pick("Согласие дано ", "Consent given ")} <span id="consent-at"></span> " (№ " <span id="consent-id"></span> ")."
                 </p>
                 // Once consent is given, the text moves here, to be read again on request.
                 <details id="consent-details">
-                    <summary>"Текст согласия"</summary>
+                    <summary>{lang.pick("Текст согласия", "The consent's text")}</summary>
                 </details>
             </div>
             <form class="application-form" id="application-form" novalidate data-testid="application-form" hidden>
-                <h2>"Заявление"</h2>
-                <p class="form-note">"Поля, отмеченные *, обязательны. Ответы сохраняются как черновик."</p>
+                <h2>{lang.pick("Заявление", "Application")}</h2>
+                <p class="form-note">
+                    {lang.pick(
+                        "Поля, отмеченные *, обязательны. Ответы сохраняются как черновик.",
+                        "Fields marked * are required. Your answers are kept as a draft.",
+                    )}
+                </p>
                 {fields}
                 {files}
                 <div id="form-failure"></div>
-                <button type="submit" class="primary" id="submit" data-testid="submit">"Отправить заявление"</button>
+                <button type="submit" class="primary" id="submit" data-testid="submit">{submit_label(lang)}</button>
             </form>
-            <Timeline />
+            <Timeline lang />
             <div id="flow-failure"></div>
-            <CitizenFlow popup_url session required_level service_code form parent_origin />
+            <CitizenFlow popup_url session required_level service_code form parent_origin lang />
         </section>
     }
 }
@@ -108,6 +123,7 @@ fn CitizenFlow(
     form: FormSchema,
     /// The embedding page, told `submitted` and `status_changed`.
     parent_origin: Option<String>,
+    lang: Lang,
 ) -> impl IntoView {
     #[cfg(all(feature = "hydrate", feature = "service-page"))]
     controller::start(controller::Setup {
@@ -117,6 +133,7 @@ fn CitizenFlow(
         service_code,
         form,
         parent_origin,
+        lang,
     });
     #[cfg(not(all(feature = "hydrate", feature = "service-page")))]
     let _ = (
@@ -126,11 +143,17 @@ fn CitizenFlow(
         service_code,
         form,
         parent_origin,
+        lang,
     );
 }
 
+/// The submit button's words (the controller puts them back after sending).
+pub fn submit_label(lang: Lang) -> &'static str {
+    lang.pick("Отправить заявление", "Send the application")
+}
+
 #[component]
-fn Timeline() -> impl IntoView {
+fn Timeline(lang: Lang) -> impl IntoView {
     let stars = (1..=5u8)
         .map(|value| {
             let id = format!("rating-{value}");
@@ -144,24 +167,28 @@ fn Timeline() -> impl IntoView {
         .collect_view();
     view! {
         <section class="timeline" id="timeline" aria-labelledby="timeline-title" data-testid="timeline" hidden>
-            <h2 id="timeline-title" tabindex="-1">"Заявление принято"</h2>
+            <h2 id="timeline-title" tabindex="-1">{lang.pick("Заявление принято", "Application received")}</h2>
             <p>
-                "Номер заявления: " <strong id="application-id" data-testid="application-id"></strong>
-                ". Статус обновляется сам; эту страницу можно закрыть — он сохранится."
+                {lang.pick("Номер заявления: ", "Application number: ")}
+                <strong id="application-id" data-testid="application-id"></strong>
+                {lang.pick(
+                    ". Статус обновляется сам; эту страницу можно закрыть — он сохранится.",
+                    ". The status updates by itself; you may close this page, it will be kept.",
+                )}
             </p>
             <ol class="statuses" id="statuses" aria-live="polite" data-testid="statuses"></ol>
             <form class="feedback" id="feedback" data-testid="feedback" hidden>
                 <fieldset>
-                    <legend>"Как прошла подача? Оцените от 1 до 5"</legend>
+                    <legend>{lang.pick("Как прошла подача? Оцените от 1 до 5", "How did applying go? Rate it from 1 to 5")}</legend>
                     {stars}
                 </fieldset>
-                <label for="feedback-comment">"Комментарий (необязательно)"</label>
+                <label for="feedback-comment">{lang.pick("Комментарий (необязательно)", "Comment (optional)")}</label>
                 <textarea id="feedback-comment" rows="3" maxlength=crate::applications::MAX_FEEDBACK_CHARS></textarea>
-                <button type="submit" class="primary" data-testid="feedback-send">"Отправить отзыв"</button>
+                <button type="submit" class="primary" data-testid="feedback-send">{lang.pick("Отправить отзыв", "Send feedback")}</button>
                 <div id="feedback-failure"></div>
             </form>
-            <p role="status" id="feedback-thanks" data-testid="feedback-thanks" hidden>"Спасибо за отзыв!"</p>
-            <button type="button" id="new-application" hidden>"Подать новое заявление"</button>
+            <p role="status" id="feedback-thanks" data-testid="feedback-thanks" hidden>{lang.pick("Спасибо за отзыв!", "Thank you for your feedback!")}</p>
+            <button type="button" id="new-application" hidden>{lang.pick("Подать новое заявление", "File a new application")}</button>
         </section>
     }
 }
@@ -182,9 +209,10 @@ fn autocomplete(field: &Field) -> &'static str {
     }
 }
 
-/// One field: label, hint, control and the slot its message appears in (announced).
+/// One field: label, hint, control and the slot its message appears in (announced). The label,
+/// hint and choices are the portal's Russian; the message slot speaks the widget's language.
 #[component]
-fn FormField(field: Field) -> impl IntoView {
+fn FormField(field: Field, lang: Lang) -> impl IntoView {
     let name = field.name.clone();
     let id = format!("f-{name}");
     let error_id = format!("e-{name}");
@@ -198,7 +226,7 @@ fn FormField(field: Field) -> impl IntoView {
     let help = field
         .help_ru
         .clone()
-        .map(|help| view! { <p class="field-help" id=help_id.clone()>{help}</p> });
+        .map(|help| view! { <p class="field-help" lang="ru" id=help_id.clone()>{help}</p> });
     let message =
         view! { <p class="field-error" id=error_id role="alert" data-testid="field-error"></p> };
     match &field.kind {
@@ -212,14 +240,14 @@ fn FormField(field: Field) -> impl IntoView {
                         <div class="choice">
                             <input type="radio" id=choice_id.clone() name=name.clone() value=choice.value.clone()
                                 aria-describedby=described.clone() />
-                            <label for=choice_id>{choice.label_ru.clone()}</label>
+                            <label for=choice_id lang="ru">{choice.label_ru.clone()}</label>
                         </div>
                     }
                 })
                 .collect_view();
             view! {
                 <fieldset class="field" id=id data-field=name.clone()>
-                    <legend>{field.label_ru.clone()}{mark}</legend>
+                    <legend lang="ru">{field.label_ru.clone()}{mark}</legend>
                     {help}
                     {choices}
                     {message}
@@ -230,7 +258,7 @@ fn FormField(field: Field) -> impl IntoView {
         FieldKind::Checkbox => view! {
             <div class="field field-checkbox">
                 <input type="checkbox" id=id.clone() name=name.clone() aria-invalid="false" aria-describedby=described />
-                <label for=id>{field.label_ru.clone()}{mark}</label>
+                <label for=id lang="ru">{field.label_ru.clone()}{mark}</label>
                 {help}
                 {message}
             </div>
@@ -241,12 +269,12 @@ fn FormField(field: Field) -> impl IntoView {
                 FieldKind::Select { options } => {
                     let options = options
                         .iter()
-                        .map(|c| view! { <option value=c.value.clone()>{c.label_ru.clone()}</option> })
+                        .map(|c| view! { <option value=c.value.clone() lang="ru">{c.label_ru.clone()}</option> })
                         .collect_view();
                     view! {
                         <select id=id.clone() name=name.clone() required=field.required aria-invalid="false"
                             aria-describedby=described>
-                            <option value="">"— выберите —"</option>
+                            <option value="">{lang.pick("— выберите —", "— choose —")}</option>
                             {options}
                         </select>
                     }
@@ -281,7 +309,7 @@ fn FormField(field: Field) -> impl IntoView {
             };
             view! {
                 <div class="field">
-                    <label for=id>{field.label_ru.clone()}{mark}</label>
+                    <label for=id lang="ru">{field.label_ru.clone()}{mark}</label>
                     {help}
                     {control}
                     {message}
@@ -294,22 +322,29 @@ fn FormField(field: Field) -> impl IntoView {
 
 /// The files attached to the draft, and the picker that uploads more with a progress bar.
 #[component]
-fn Attachments(rule: AttachmentRule) -> impl IntoView {
+fn Attachments(rule: AttachmentRule, lang: Lang) -> impl IntoView {
     let limit_mb = rule.max_bytes_each / (1024 * 1024);
-    let hint = format!(
-        "PDF, JPEG или PNG, до {limit_mb} МБ каждый, не больше {} файлов.",
-        rule.max_files
-    );
+    let files = rule.max_files;
+    let hint = match lang {
+        Lang::Ru => {
+            format!("PDF, JPEG или PNG, до {limit_mb} МБ каждый, не больше {files} файлов.")
+        }
+        Lang::En => format!("PDF, JPEG or PNG, up to {limit_mb} MB each, at most {files} files."),
+    };
+    let legend = match rule.label_ru.clone() {
+        Some(label) => view! { <legend lang="ru">{label}</legend> }.into_any(),
+        None => view! { <legend>{lang.pick("Документы", "Documents")}</legend> }.into_any(),
+    };
     view! {
         <fieldset class="field attachments" data-testid="attachments">
-            <legend>{rule.label_ru.clone().unwrap_or_else(|| "Документы".to_owned())}</legend>
+            {legend}
             <p class="field-help" id="h-attachments">{hint}</p>
-            <label for="f-attachments">"Выберите файлы"</label>
+            <label for="f-attachments">{lang.pick("Выберите файлы", "Choose files")}</label>
             <input type="file" id="f-attachments" accept=rule.mime_types.join(",") multiple
                 aria-describedby="h-attachments e-attachments" data-testid="attachment-input" />
             <ul class="attached" id="attached" data-testid="attached"></ul>
             <div id="upload" hidden>
-                <label for="upload-progress">"Загрузка файла"</label>
+                <label for="upload-progress">{lang.pick("Загрузка файла", "Uploading the file")}</label>
                 <progress id="upload-progress" max="100" value="0" data-testid="upload-progress"></progress>
             </div>
             <div id="e-attachments"></div>

@@ -1,16 +1,27 @@
-//! A refusal or failure shown to a citizen: Russian and English text plus the stable code.
+//! A refusal or failure shown to a citizen: the message in the widget's language, then in the
+//! other one (marked with its `lang`), plus the stable code.
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::{error::AppError, lang::Lang};
+
+/// The error's message in `lang`.
+fn message(error: &AppError, lang: Lang) -> &'static str {
+    lang.pick(error.message_ru(), error.message_en())
+}
+
+fn code_label(lang: Lang) -> &'static str {
+    lang.pick("Код: ", "Code: ")
+}
 
 #[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
+pub fn ErrorNotice(error: AppError, #[prop(optional)] lang: Lang) -> impl IntoView {
+    let other = lang.other();
     view! {
         <div class="notice notice-error" role="alert" data-testid="error" data-code=error.code()>
-            <p>{error.message_ru()}</p>
-            <p lang="en">{error.message_en()}</p>
-            <p class="notice-code">"Код: " <code>{error.code()}</code></p>
+            <p>{message(&error, lang)}</p>
+            <p lang=other.tag()>{message(&error, other)}</p>
+            <p class="notice-code">{code_label(lang)} <code>{error.code()}</code></p>
         </div>
     }
 }
@@ -22,6 +33,7 @@ pub fn show_in(
     document: &web_sys::Document,
     container: &web_sys::Element,
     error: Option<&AppError>,
+    lang: Lang,
 ) {
     container.set_text_content(None);
     let Some(error) = error else {
@@ -39,20 +51,21 @@ pub fn show_in(
     let _ = notice.set_attribute("role", "alert");
     let _ = notice.set_attribute("data-testid", "error");
     let _ = notice.set_attribute("data-code", error.code());
+    let other = lang.other();
     let lines = [
-        element("p", Some(error.message_ru())),
-        element("p", Some(error.message_en())),
-        element("p", Some("Код: ")),
+        element("p", Some(message(error, lang))),
+        element("p", Some(message(error, other))),
+        element("p", Some(code_label(lang))),
     ];
-    let [Some(ru), Some(en), Some(code_line)] = lines else {
+    let [Some(first), Some(second), Some(code_line)] = lines else {
         return;
     };
-    let _ = en.set_attribute("lang", "en");
+    let _ = second.set_attribute("lang", other.tag());
     let _ = code_line.set_attribute("class", "notice-code");
     if let Some(code) = element("code", Some(error.code())) {
         let _ = code_line.append_child(&code);
     }
-    for line in [ru, en, code_line] {
+    for line in [first, second, code_line] {
         let _ = notice.append_child(&line);
     }
     let _ = container.append_child(&notice);
@@ -60,16 +73,17 @@ pub fn show_in(
 
 /// A whole HTML page for a refusal the server answers before any page renders (unknown key, …).
 #[cfg(feature = "ssr")]
-pub fn error_document(error: AppError) -> String {
+pub fn error_document(error: AppError, lang: Lang) -> String {
     let notice = view! {
         <main class="widget">
-            <ErrorNotice error />
+            <ErrorNotice error lang />
         </main>
     };
     format!(
-        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>okno</title><link rel=\"stylesheet\" href=\"/pkg/okno.css\"></head><body>{}</body></html>",
+        lang.tag(),
         notice.to_html()
     )
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError,
+    catalog::ServiceSummary, components::error_notice::ErrorNotice, error::AppError, lang::Lang,
     query::query_string, widget_api::widget_catalog,
 };
 
@@ -17,8 +17,9 @@ pub fn ServiceCatalog(
     session: String,
     services: Vec<ServiceSummary>,
     query: String,
-    /// What every page inside the frame passes on (the embedding origin, the theme).
+    /// What every page inside the frame passes on (the embedding origin, the theme, the language).
     frame_params: Vec<(String, String)>,
+    lang: Lang,
 ) -> impl IntoView {
     let results = RwSignal::new(services);
     let current_query = RwSignal::new(query.clone());
@@ -49,13 +50,13 @@ pub fn ServiceCatalog(
 
     view! {
         <form method="get" role="search" class="catalog-search">
-            <label for="catalog-query">"Найти услугу"</label>
+            <label for="catalog-query">{lang.pick("Найти услугу", "Find a service")}</label>
             <input
                 id="catalog-query"
                 name="q"
                 type="search"
                 autocomplete="off"
-                placeholder="Например, пенсия"
+                placeholder=lang.pick("Например, пенсия", "For example, пенсия")
                 value=query
                 on:input=on_input
                 data-testid="catalog-filter"
@@ -65,11 +66,12 @@ pub fn ServiceCatalog(
                 .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
                 .collect_view()}
         </form>
-        {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
+        {move || failure.get().map(|error| view! { <ErrorNotice error lang /> })}
         <p class="catalog-count" aria-live="polite" data-testid="catalog-count">
-            {move || format!("Найдено услуг: {}", results.get().len())}
+            {move || format!("{}{}", lang.pick("Найдено услуг: ", "Services found: "), results.get().len())}
         </p>
-        <ul class="catalog-list" data-testid="catalog-list">
+        // Titles and agencies are the portal's, in Russian.
+        <ul class="catalog-list" lang="ru" data-testid="catalog-list">
             <For each=move || results.get() key=|service| service.code.clone() let:service>
                 <li class="service" data-testid="service" data-code=service.code.clone()>
                     <a

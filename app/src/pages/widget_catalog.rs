@@ -25,6 +25,7 @@ pub fn WidgetCatalog() -> impl IntoView {
         .as_ref()
         .map(PartnerView::frame_params)
         .unwrap_or_default();
+    let lang = partner.as_ref().map(|p| p.lang).unwrap_or_default();
     let parent_origin = partner.and_then(|partner| partner.parent_origin);
 
     let catalog = {
@@ -38,6 +39,7 @@ pub fn WidgetCatalog() -> impl IntoView {
                         services=page.services
                         query=page.query
                         frame_params
+                        lang
                     />
                 }
                 .into_any(),
@@ -46,7 +48,7 @@ pub fn WidgetCatalog() -> impl IntoView {
                     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                         response.set_status(http::StatusCode::BAD_GATEWAY);
                     }
-                    view! { <ErrorNotice error /> }.into_any()
+                    view! { <ErrorNotice error lang /> }.into_any()
                 }
             }
         })
@@ -54,9 +56,9 @@ pub fn WidgetCatalog() -> impl IntoView {
 
     view! {
         <main class="widget" data-testid="widget">
-            <Title text="Госуслуги — каталог услуг" />
-            <h1 class="widget-title">"Госуслуги"</h1>
-            <Suspense fallback=|| view! { <p>"Загрузка…"</p> }>{catalog}</Suspense>
+            <Title text=lang.pick("Госуслуги — каталог услуг", "Gosuslugi — services") />
+            <h1 class="widget-title">{lang.pick("Госуслуги", "Gosuslugi")}</h1>
+            <Suspense fallback=move || view! { <p>{lang.pick("Загрузка…", "Loading…")}</p> }>{catalog}</Suspense>
             {parent_origin.map(|parent_origin| view! { <FrameBridge parent_origin /> })}
         </main>
     }

@@ -80,7 +80,8 @@ fn check(fields: Vec<Field>) -> Result<(), SchemaError> {
     form(fields).check()
 }
 
-fn description() -> ServiceDescription {
+/// A confirmed-only service with most field kinds; other modules' tests use it too.
+pub(crate) fn description() -> ServiceDescription {
     ServiceDescription {
         code: "10000000109".to_owned(),
         target_code: "-10000000109".to_owned(),
@@ -437,6 +438,37 @@ fn deadlines_agree_in_number() {
 }
 
 #[test]
+fn english_terms_and_fees_keep_the_portals_notes() {
+    let deadline = |working_days, calendar_days, note: Option<&str>| {
+        Deadline {
+            working_days,
+            calendar_days,
+            note_ru: note.map(str::to_owned),
+        }
+        .describe_en()
+    };
+    assert_eq!(deadline(Some(1), None, None), "1 working day");
+    assert_eq!(
+        deadline(Some(10), Some(30), None),
+        "10 working days; 30 calendar days"
+    );
+    assert_eq!(
+        deadline(None, Some(21), Some("со дня регистрации")),
+        "21 calendar days (со дня регистрации)"
+    );
+    assert_eq!(deadline(None, None, None), "No set term");
+    let fee = |amount_kopecks| {
+        Fee {
+            amount_kopecks,
+            note_ru: None,
+        }
+        .describe_en()
+    };
+    assert_eq!(fee(0), "Free");
+    assert_eq!(fee(600_000), format!("6{NBSP}000{NBSP}₽"));
+}
+
+#[test]
 fn a_higher_account_level_meets_a_lower_requirement() {
     use AccountLevel::{Confirmed, Simplified, Standard};
     let levels = [Simplified, Standard, Confirmed];
@@ -446,6 +478,7 @@ fn a_higher_account_level_meets_a_lower_requirement() {
         }
     }
     assert_eq!(Confirmed.label_ru(), "Подтверждённая учётная запись");
+    assert_eq!(Confirmed.label_en(), "Confirmed account");
 }
 
 #[test]

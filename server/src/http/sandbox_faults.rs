@@ -1,7 +1,7 @@
 //! `POST /sandbox/{key}/faults`: the sandbox page's fault form, forwarded to the sandbox portal's
 //! control API. Only okno's own pages may post it (the `Origin` must be okno's).
 
-use app::{components::error_notice::error_document, error::AppError};
+use app::{components::error_notice::error_document, error::AppError, lang::Lang};
 use axum::{
     Form,
     extract::{Path, State},
@@ -25,7 +25,8 @@ pub struct FaultForm {
 }
 
 fn refuse(status: StatusCode, error: AppError) -> Response {
-    (status, Html(error_document(error))).into_response()
+    // okno's own sandbox page is in Russian.
+    (status, Html(error_document(error, Lang::Ru))).into_response()
 }
 
 /// Runs after the widget guard, which has checked that `key` is an unrevoked test key.

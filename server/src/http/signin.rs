@@ -2,7 +2,9 @@
 //! ESIA; `/signin/callback` takes it back and hands a one-time code to the widget frame over
 //! postMessage. The frame trades that code with the `collect_signin` server function.
 
-use app::{components::error_notice::error_document, error::AppError, partner::PartnerView};
+use app::{
+    components::error_notice::error_document, error::AppError, lang::Lang, partner::PartnerView,
+};
 use axum::{
     Extension, Router,
     extract::{Query, State},
@@ -22,14 +24,14 @@ pub fn router() -> Router<AppState> {
         .route("/signin/callback", get(callback))
 }
 
-fn page_error(error: AppError) -> Response {
+fn page_error(error: AppError, lang: Lang) -> Response {
     let status = match error {
         AppError::SigninExpired | AppError::SigninCancelled => StatusCode::BAD_REQUEST,
         AppError::ModeNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
         AppError::EsiaUnavailable => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    (status, Html(error_document(error))).into_response()
+    (status, Html(error_document(error, lang))).into_response()
 }
 
 #[derive(Deserialize)]
@@ -51,7 +53,7 @@ async fn start(
         .ok()
         .map(|p| p.id)
     else {
-        return page_error(AppError::KeyUnknown);
+        return page_error(AppError::KeyUnknown, partner.lang);
     };
     let from = SigninOrigin {
         partner_id,
@@ -64,7 +66,7 @@ async fn start(
     };
     match state.signin.start(&from, query.scope.as_deref()).await {
         Ok(url) => Redirect::to(url.as_str()).into_response(),
-        Err(error) => page_error(error),
+        Err(error) => page_error(error, partner.lang),
     }
 }
 
@@ -84,7 +86,7 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(oauth_state) = query.state.as_deref() else {
-        return page_error(AppError::SigninExpired);
+        return page_error(AppError::SigninExpired, Lang::Ru);
     };
     let finished = state
         .signin
@@ -106,7 +108,8 @@ async fn callback(
             error.message_ru(),
             error.message_en(),
         ),
-        Err(error) => return page_error(error),
+        // ESIA's redirect carries no snippet settings: Russian first, English beside it.
+        Err(error) => return page_error(error, Lang::Ru),
     };
     let origin = json!(state.okno_origin);
     let html = format!(

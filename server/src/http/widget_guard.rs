@@ -5,6 +5,7 @@
 use app::{
     components::error_notice::error_document,
     error::AppError,
+    lang::Lang,
     partner::{Mode, PartnerView},
     theme::Theme,
 };
@@ -44,13 +45,19 @@ fn parent_origin(request: &Request) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// The theme the loader passes from the snippet (only well-formed values are kept).
-fn theme(request: &Request) -> Theme {
+/// The theme and the language the loader passes from the snippet (only well-formed values are
+/// kept).
+fn look(request: &Request) -> (Theme, Lang) {
     let query = request.uri().query().unwrap_or_default();
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    Theme::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    let theme = Theme::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let lang = pairs.iter().find(|(name, _)| name == "lang");
+    (
+        theme,
+        Lang::from_query(lang.map(|(_, value)| value.as_str())),
+    )
 }
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -74,7 +81,16 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .map(|info| info.0.ip().to_string());
     // A change behind the guard (the sandbox's fault form) records itself, durably.
     let is_page = request.method() == axum::http::Method::GET;
-    let response = match check(&state, &key, action == "sandbox.open", request).await {
+    let (theme, lang) = look(&request);
+    let response = match check(
+        &state,
+        &key,
+        action == "sandbox.open",
+        (theme, lang),
+        request,
+    )
+    .await
+    {
         Ok((request, policy)) => {
             let mut response = next.run(request).await;
             set_policy(&mut response, &policy);
@@ -82,7 +98,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         }
         Err((error, ancestors)) => {
             event.outcome = Outcome::Refused(error.code().to_owned());
-            refusal(error, ancestors.as_deref())
+            refusal(error, ancestors.as_deref(), lang)
         }
     };
     // Opening a page changes nothing: its record need not be durable before the answer.
@@ -97,6 +113,7 @@ async fn check(
     state: &AppState,
     key: &str,
     is_sandbox: bool,
+    (theme, lang): (Theme, Lang),
     mut request: Request,
 ) -> Result<(Request, String), (AppError, Option<String>)> {
     let partner = state
@@ -132,7 +149,6 @@ async fn check(
             tracing::error!(%error, "widget session not issued");
             (AppError::Internal, None)
         })?;
-    let theme = theme(&request);
     request.extensions_mut().insert(PartnerView {
         session: session.token,
         name: partner.name.clone(),
@@ -141,6 +157,7 @@ async fn check(
         parent_origin: parent,
         okno_origin: state.okno_origin.clone(),
         theme,
+        lang,
     });
     // The sandbox page itself is okno's own and never framed; widget pages only by the partner.
     let policy = if is_sandbox {
@@ -183,7 +200,7 @@ fn set_policy(response: &mut Response, policy: &str) {
 
 /// A bilingual error page with its status. Unknown and revoked keys are shown in any frame so the
 /// site's owner sees what is wrong; a refused origin keeps the partner's `frame-ancestors`.
-fn refusal(error: AppError, ancestors: Option<&str>) -> Response {
+fn refusal(error: AppError, ancestors: Option<&str>, lang: Lang) -> Response {
     let status = match error {
         AppError::KeyUnknown => StatusCode::NOT_FOUND,
         AppError::KeyRevoked | AppError::OriginNotAllowed | AppError::SandboxNeedsTestKey => {
@@ -191,7 +208,7 @@ fn refusal(error: AppError, ancestors: Option<&str>) -> Response {
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let mut response = (status, Html(error_document(error))).into_response();
+    let mut response = (status, Html(error_document(error, lang))).into_response();
     if let Some(policy) = ancestors {
         set_policy(&mut response, policy);
     }

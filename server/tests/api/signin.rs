@@ -138,7 +138,7 @@ async fn a_confirmed_citizen_signs_in_through_the_popup_and_the_frame_collects_o
     assert_eq!(body["code"].as_str(), Some("signin_expired"));
 
     // Consent before anything is sent: recorded, audited, and carried by a new access token.
-    let consent = |token: String| {
+    let consent_in = |token: String, lang: &'static str| {
         app.http
             .post(format!("{}/widget-api/consent", app.base))
             .header("origin", app.base.clone())
@@ -146,9 +146,11 @@ async fn a_confirmed_citizen_signs_in_through_the_popup_and_the_frame_collects_o
                 ("session", session.as_str()),
                 ("access_token", token.as_str()),
                 ("service_code", "10000000109"),
+                ("lang", lang),
             ])
             .send()
     };
+    let consent = |token: String| consent_in(token, "ru");
     let given: Value = consent(access.to_owned())
         .await
         .expect("consent")
@@ -176,6 +178,19 @@ async fn a_confirmed_citizen_signs_in_through_the_popup_and_the_frame_collects_o
         .await
         .expect("json");
     assert_eq!(refused["code"], "signin_expired");
+    // A widget in English shows the English text; the record names that text's own version.
+    let english: Value = consent_in(access.to_owned(), "en")
+        .await
+        .expect("consent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(english["version"], "2026-11.1-en", "{english}");
+    let text = english["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("I consent") && text.contains("Test shop") && text.contains("30 days"),
+        "{text}"
+    );
     let audited = app.storage.audit_page(0, 1_000).await.expect("audit");
     assert!(
         audited

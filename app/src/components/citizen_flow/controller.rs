@@ -26,6 +26,7 @@ use crate::{
     components::frame_bridge::{ask_full_screen, tell_host},
     consent::GivenConsent,
     error::AppError,
+    lang::Lang,
     services::{AccountLevel, FormSchema},
     widget_api,
 };
@@ -42,6 +43,7 @@ pub struct Setup {
     pub service_code: String,
     pub form: FormSchema,
     pub parent_origin: Option<String>,
+    pub lang: Lang,
 }
 
 struct Flow {
@@ -170,7 +172,7 @@ fn wire(flow: &Shared) {
             leptos::task::spawn_local(async move {
                 let code = f.setup.service_code.clone();
                 let given = authed(&f, |access| {
-                    widget_api::give_consent(f.session(), access, code.clone())
+                    widget_api::give_consent(f.session(), access, code.clone(), f.setup.lang)
                 })
                 .await;
                 match given {
@@ -221,7 +223,11 @@ fn signed_in(flow: &Shared, citizen: SignedInCitizen) {
     let level = citizen.profile.level;
     flow.show("flow-signin", false);
     flow.set_text("citizen-name", &citizen.profile.display_name());
-    flow.set_text("citizen-level", level.label_ru());
+    let lang = flow.setup.lang;
+    flow.set_text(
+        "citizen-level",
+        lang.pick(level.label_ru(), level.label_en()),
+    );
     flow.show("signed-in", true);
     *flow.access.borrow_mut() = citizen.access_token;
     *flow.profile.borrow_mut() = Some(citizen.profile);
@@ -237,6 +243,8 @@ fn consented(flow: &Shared, given: &GivenConsent, latest: Option<Receipt>) {
     flow.show("flow-consent", false);
     flow.set_text("consent-at", &given.granted_at.replace('T', " "));
     flow.set_text("consent-id", &given.consent_id);
+    // The words recorded (after a reload they may be an earlier version's, or another language's).
+    flow.set_text("consent-text", &given.text);
     if let (Some(text), Some(details)) = (flow.el("consent-text"), flow.el("consent-details")) {
         let _ = details.append_child(&text);
     }

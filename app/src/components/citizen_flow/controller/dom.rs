@@ -68,7 +68,7 @@ impl Flow {
     /// Shows `error` in the container `id`, or clears it.
     pub(super) fn notice(&self, id: &str, error: Option<&AppError>) {
         if let Some(container) = self.el(id) {
-            error_notice::show_in(&self.document, &container, error);
+            error_notice::show_in(&self.document, &container, error, self.setup.lang);
         }
     }
 }

@@ -12,7 +12,9 @@ use super::{
 };
 use crate::{
     applications::prefilled,
+    components::citizen_flow::submit_label,
     error::AppError,
+    lang::Lang,
     services::{
         FieldKind,
         values::{CalendarDate, FieldProblem, FormValues},
@@ -92,9 +94,12 @@ impl Flow {
         if let Some(slot) = self.el(&format!("e-{name}")) {
             slot.set_text_content(None);
             if let Some(problem) = problem {
-                self.append(&slot, "span", &format!("{} ", problem.message_ru));
-                if let Some(en) = self.append(&slot, "span", &problem.message_en) {
-                    let _ = en.set_attribute("lang", "en");
+                // The widget's language first, then the other, marked with its tag.
+                let (lang, other) = (self.setup.lang, self.setup.lang.other());
+                let message = |lang: Lang| lang.pick(&problem.message_ru, &problem.message_en);
+                self.append(&slot, "span", &format!("{} ", message(lang)));
+                if let Some(second) = self.append(&slot, "span", message(other)) {
+                    let _ = second.set_attribute("lang", other.tag());
                 }
             }
         }
@@ -221,7 +226,7 @@ pub(super) fn submit(flow: &Shared) {
     }
     flow.show_problems(&[]);
     flow.submitting.set(true);
-    flow.set_text("submit", "Отправляем…");
+    flow.set_text("submit", flow.setup.lang.pick("Отправляем…", "Sending…"));
     flow.notice("form-failure", None);
     let f = flow.clone();
     leptos::task::spawn_local(async move {
@@ -231,7 +236,7 @@ pub(super) fn submit(flow: &Shared) {
         })
         .await;
         f.submitting.set(false);
-        f.set_text("submit", "Отправить заявление");
+        f.set_text("submit", submit_label(f.setup.lang));
         match sent {
             Ok(receipt) => {
                 let status = receipt.timeline.last().map_or(0, |s| s.status_code);

@@ -54,7 +54,8 @@ fn add_status(flow: &Shared, status: &StatusView) -> bool {
         if let Some(time) = flow.append(&item, "time", at.get(..16).unwrap_or(&at)) {
             let _ = time.set_attribute("datetime", &status.at);
         }
-        flow.append(&item, "span", &format!(" {}", status.name_ru));
+        let name = flow.setup.lang.pick(&status.name_ru, &status.name_en);
+        flow.append(&item, "span", &format!(" {name}"));
     }
     status.is_final
 }

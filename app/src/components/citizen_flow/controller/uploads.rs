@@ -25,7 +25,8 @@ impl Flow {
     pub(super) fn list_attachment(&self, file: &AttachmentView) {
         if let Some(list) = self.el("attached") {
             let kb = file.size_bytes.div_ceil(1024);
-            self.append(&list, "li", &format!("{} ({kb} КБ)", file.name));
+            let unit = self.setup.lang.pick("КБ", "KB");
+            self.append(&list, "li", &format!("{} ({kb} {unit})", file.name));
         }
     }
 }
