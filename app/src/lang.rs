@@ -1,6 +1,7 @@
 //! The widget's language, chosen in the snippet (`data-okno-lang`): Russian, the default, or
-//! English. It sets `<html lang>` and okno's own words; what the portal publishes (service
-//! titles, form labels, documents) stays in Russian and is marked `lang="ru"`.
+//! English. It sets `<html lang>` and every word that has both languages; what the registry has
+//! in Russian only (service titles, summaries, documents, notes, field hints) stays Russian and
+//! is marked `lang="ru"`.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,13 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// The same message in both languages, this one first: how messages are shown, the second
+    /// marked with its language's tag.
+    pub fn both<'a>(self, ru: &'a str, en: &'a str) -> [(Lang, &'a str); 2] {
+        let other = self.other();
+        [(self, self.pick(ru, en)), (other, other.pick(ru, en))]
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +66,9 @@ mod tests {
         }
         assert_eq!(Lang::En.pick("да", "yes"), "yes");
         assert_eq!(Lang::Ru.other().tag(), "en");
+        assert_eq!(
+            Lang::En.both("да", "yes"),
+            [(Lang::En, "yes"), (Lang::Ru, "да")]
+        );
     }
 }

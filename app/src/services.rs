@@ -106,7 +106,7 @@
 //!
 //! It reports the first problem found as a [`SchemaError`].
 
-use crate::identifiers::IdentifierKind;
+use crate::{identifiers::IdentifierKind, lang::Lang};
 use serde::{Deserialize, Serialize};
 
 mod check;
@@ -261,20 +261,16 @@ impl Deadline {
         }
     }
 
-    /// E.g. `3 working days` or `30 calendar days`; a condition stays in Russian, in parentheses.
-    pub fn describe_en(&self) -> String {
+    /// The term in English (`3 working days; 30 calendar days`) without the Russian note, or
+    /// `None` when no term in days is set.
+    pub fn terms_en(&self) -> Option<String> {
         let plural =
             |n: u16, kind: &str| format!("{n} {kind} day{}", if n == 1 { "" } else { "s" });
         let terms: Vec<String> = (self.working_days.map(|n| plural(n, "working")))
             .into_iter()
             .chain(self.calendar_days.map(|n| plural(n, "calendar")))
             .collect();
-        match (terms.is_empty(), &self.note_ru) {
-            (true, Some(note)) => note.clone(),
-            (true, None) => "No set term".to_owned(),
-            (false, Some(note)) => format!("{} ({note})", terms.join("; ")),
-            (false, None) => terms.join("; "),
-        }
+        (!terms.is_empty()).then(|| terms.join("; "))
     }
 }
 
@@ -302,16 +298,20 @@ pub struct Fee {
 impl Fee {
     /// `Бесплатно`, `6 000 ₽` or `350,50 ₽` (no-break spaces), then the note in parentheses.
     pub fn describe_ru(&self) -> String {
-        self.describe("Бесплатно")
+        let amount = self.amount("Бесплатно");
+        match &self.note_ru {
+            Some(note) => format!("{amount} ({note})"),
+            None => amount,
+        }
     }
 
-    /// `Free` or the amount as in Russian (`6 000 ₽`); a note stays in Russian, in parentheses.
-    pub fn describe_en(&self) -> String {
-        self.describe("Free")
+    /// The amount in English: `Free`, or as in Russian (`6 000 ₽`); without the Russian note.
+    pub fn amount_en(&self) -> String {
+        self.amount("Free")
     }
 
-    fn describe(&self, free: &str) -> String {
-        let amount = match self.amount_kopecks {
+    fn amount(&self, free: &str) -> String {
+        match self.amount_kopecks {
             0 => free.to_owned(),
             kopecks => {
                 let rubles = group_thousands(kopecks / 100);
@@ -320,10 +320,6 @@ impl Fee {
                     cents => format!("{rubles},{cents:02}{NO_BREAK_SPACE}₽"),
                 }
             }
-        };
-        match &self.note_ru {
-            Some(note) => format!("{amount} ({note})"),
-            None => amount,
         }
     }
 }
@@ -362,6 +358,11 @@ impl AccountLevel {
             Self::Standard => "Стандартная учётная запись",
             Self::Confirmed => "Подтверждённая учётная запись",
         }
+    }
+
+    /// The level's name in the widget's language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.pick(self.label_ru(), self.label_en())
     }
 
     /// The level's name in English.

@@ -157,7 +157,7 @@ test('a reload in the middle of the form keeps the sign-in and the draft', async
   await expect(again.locator('#f-residence_address')).toHaveValue('г. Москва, ул. Арбат, д. 5');
 });
 
-test('with data-okno-lang="en" okno speaks English and marks the portal\'s Russian', async ({ page }) => {
+test('with data-okno-lang="en" the widget speaks English and marks what stays Russian', async ({ page }) => {
   const key = keys.english;
   await page.goto(`${PARTNER_URL}/shop?key=${key}&service=10000000110&lang=en`);
   const widget = page.frameLocator(frameOf(key));
@@ -175,6 +175,8 @@ test('with data-okno-lang="en" okno speaks English and marks the portal\'s Russi
   await consent(page, key, widget);
   await expect(widget.getByTestId('consent-given')).toContainText('Consent given');
   await expect(widget.getByTestId('consent-given')).toContainText('(№ cns_');
+  await expect(widget.locator('label[for="f-snils"]')).toHaveText('SNILS *');
+  await expect(widget.getByTestId('submit')).toHaveText('Send the application');
   // A field's message: English first, the Russian beside it marked as such.
   const snils = widget.locator('#f-snils');
   await snils.fill('526-018-159 62');

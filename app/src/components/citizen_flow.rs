@@ -23,8 +23,8 @@ mod controller;
 pub const SIGNIN_MESSAGE: &str = "okno:signin";
 
 /// Everything the flow shows, rendered on the server; sections start hidden and the island
-/// reveals them. okno's words are in the widget's language; the form's labels, hints and
-/// choices are the portal's, in Russian, and marked so.
+/// reveals them. Everything is in the widget's language but the fields' hints, which the forms
+/// have in Russian only and are marked so.
 #[component]
 pub fn CitizenFlowPage(
     popup_url: String,
@@ -209,10 +209,11 @@ fn autocomplete(field: &Field) -> &'static str {
     }
 }
 
-/// One field: label, hint, control and the slot its message appears in (announced). The label,
-/// hint and choices are the portal's Russian; the message slot speaks the widget's language.
+/// One field: label, hint (Russian only, marked so), control and the slot its message appears
+/// in (announced).
 #[component]
 fn FormField(field: Field, lang: Lang) -> impl IntoView {
+    let label = lang.pick(&field.label_ru, &field.label_en).clone();
     let name = field.name.clone();
     let id = format!("f-{name}");
     let error_id = format!("e-{name}");
@@ -240,14 +241,14 @@ fn FormField(field: Field, lang: Lang) -> impl IntoView {
                         <div class="choice">
                             <input type="radio" id=choice_id.clone() name=name.clone() value=choice.value.clone()
                                 aria-describedby=described.clone() />
-                            <label for=choice_id lang="ru">{choice.label_ru.clone()}</label>
+                            <label for=choice_id>{lang.pick(&choice.label_ru, &choice.label_en).clone()}</label>
                         </div>
                     }
                 })
                 .collect_view();
             view! {
                 <fieldset class="field" id=id data-field=name.clone()>
-                    <legend lang="ru">{field.label_ru.clone()}{mark}</legend>
+                    <legend>{label}{mark}</legend>
                     {help}
                     {choices}
                     {message}
@@ -258,7 +259,7 @@ fn FormField(field: Field, lang: Lang) -> impl IntoView {
         FieldKind::Checkbox => view! {
             <div class="field field-checkbox">
                 <input type="checkbox" id=id.clone() name=name.clone() aria-invalid="false" aria-describedby=described />
-                <label for=id lang="ru">{field.label_ru.clone()}{mark}</label>
+                <label for=id>{label}{mark}</label>
                 {help}
                 {message}
             </div>
@@ -269,7 +270,7 @@ fn FormField(field: Field, lang: Lang) -> impl IntoView {
                 FieldKind::Select { options } => {
                     let options = options
                         .iter()
-                        .map(|c| view! { <option value=c.value.clone() lang="ru">{c.label_ru.clone()}</option> })
+                        .map(|c| view! { <option value=c.value.clone()>{lang.pick(&c.label_ru, &c.label_en).clone()}</option> })
                         .collect_view();
                     view! {
                         <select id=id.clone() name=name.clone() required=field.required aria-invalid="false"
@@ -309,7 +310,7 @@ fn FormField(field: Field, lang: Lang) -> impl IntoView {
             };
             view! {
                 <div class="field">
-                    <label for=id lang="ru">{field.label_ru.clone()}{mark}</label>
+                    <label for=id>{label}{mark}</label>
                     {help}
                     {control}
                     {message}

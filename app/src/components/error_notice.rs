@@ -5,22 +5,17 @@ use leptos::prelude::*;
 
 use crate::{error::AppError, lang::Lang};
 
-/// The error's message in `lang`.
-fn message(error: &AppError, lang: Lang) -> &'static str {
-    lang.pick(error.message_ru(), error.message_en())
-}
-
 fn code_label(lang: Lang) -> &'static str {
     lang.pick("Код: ", "Code: ")
 }
 
 #[component]
-pub fn ErrorNotice(error: AppError, #[prop(optional)] lang: Lang) -> impl IntoView {
-    let other = lang.other();
+pub fn ErrorNotice(error: AppError, lang: Lang) -> impl IntoView {
+    let [(_, first), (other, second)] = lang.both(error.message_ru(), error.message_en());
     view! {
         <div class="notice notice-error" role="alert" data-testid="error" data-code=error.code()>
-            <p>{message(&error, lang)}</p>
-            <p lang=other.tag()>{message(&error, other)}</p>
+            <p>{first}</p>
+            <p lang=other.tag()>{second}</p>
             <p class="notice-code">{code_label(lang)} <code>{error.code()}</code></p>
         </div>
     }
@@ -51,10 +46,10 @@ pub fn show_in(
     let _ = notice.set_attribute("role", "alert");
     let _ = notice.set_attribute("data-testid", "error");
     let _ = notice.set_attribute("data-code", error.code());
-    let other = lang.other();
+    let [(_, first), (other, second)] = lang.both(error.message_ru(), error.message_en());
     let lines = [
-        element("p", Some(message(error, lang))),
-        element("p", Some(message(error, other))),
+        element("p", Some(first)),
+        element("p", Some(second)),
         element("p", Some(code_label(lang))),
     ];
     let [Some(first), Some(second), Some(code_line)] = lines else {

@@ -1,4 +1,6 @@
-//! The widget's side of the embed protocol: tells the embedding page "ready", its height, when
+//! The widget's side of the embed protocol: marks its own document `data-okno-hydrated` and
+//! tells the embedding page "ready" (both once every island on the page is live: the bridge is
+//! the page's last island and starts in an effect, after hydration), its height, when
 //! it wants the whole screen (narrow viewports), and an application's opaque id and status when
 //! it is submitted or changes — never personal data.
 

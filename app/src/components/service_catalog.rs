@@ -25,7 +25,8 @@ pub fn ServiceCatalog(
     let current_query = RwSignal::new(query.clone());
     let failure = RwSignal::new(None::<AppError>);
 
-    // Each service opens its page in the same frame; the embedding origin and theme travel along.
+    // Each service opens its page in the same frame; the embedding origin, theme and language
+    // travel along.
     let link_prefix = format!("/w/{publishable_key}/services/");
     let link_query = query_string(&frame_params);
     let on_input = move |event| {
@@ -56,7 +57,7 @@ pub fn ServiceCatalog(
                 name="q"
                 type="search"
                 autocomplete="off"
-                placeholder=lang.pick("Например, пенсия", "For example, пенсия")
+                placeholder=lang.pick("Например, пенсия", "A service's name, in Russian")
                 value=query
                 on:input=on_input
                 data-testid="catalog-filter"

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 
 use crate::{
     components::error_notice::ErrorNotice,
+    lang::Lang,
     partner::current_partner,
     sandbox_info::{FaultState, SandboxOverview},
     widget_api::load_sandbox_overview,
@@ -29,7 +30,7 @@ pub fn Sandbox() -> impl IntoView {
     let overview = Suspend::new(async move {
         match load_sandbox_overview(key.clone()).await {
             Ok(overview) => view! { <Overview overview publishable_key=key /> }.into_any(),
-            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            Err(error) => view! { <ErrorNotice error lang=Lang::Ru /> }.into_any(),
         }
     });
     view! {

@@ -32,7 +32,7 @@ pub fn WidgetService() -> impl IntoView {
         .unwrap_or_default();
     let partner_name = partner.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let lang = partner.as_ref().map(|p| p.lang).unwrap_or_default();
-    // The embedding origin and the theme travel from page to page inside the frame.
+    // The embedding origin, the theme and the language travel from page to page in the frame.
     let frame_params = partner
         .as_ref()
         .map(PartnerView::frame_params)
@@ -81,8 +81,20 @@ pub fn WidgetService() -> impl IntoView {
     }
 }
 
-/// What the portal publishes about the service (in Russian, marked so) under okno's headings in
-/// the widget's language.
+/// A fact in English, with the service's Russian note (if any) after it, marked as Russian.
+fn with_russian_note(words: Option<String>, note_ru: Option<String>) -> AnyView {
+    match (words, note_ru) {
+        (Some(words), Some(note)) => {
+            view! { {words} " (" <span lang="ru">{note}</span> ")" }.into_any()
+        }
+        (Some(words), None) => words.into_any(),
+        (None, Some(note)) => view! { <span lang="ru">{note}</span> }.into_any(),
+        (None, None) => "No set term".into_any(),
+    }
+}
+
+/// What the registry says about the service — its title, summary, documents and notes are in
+/// Russian only, marked so — under okno's headings in the widget's language.
 #[component]
 fn ServiceDetails(service: ServiceDescription, lang: Lang) -> impl IntoView {
     let region = match &service.regions {
@@ -98,7 +110,19 @@ fn ServiceDetails(service: ServiceDescription, lang: Lang) -> impl IntoView {
         .iter()
         .map(|document| view! { <li>{document.clone()}</li> })
         .collect_view();
-    let level = service.required_level;
+    let (deadline, fee) = match lang {
+        Lang::Ru => (
+            service.deadline.describe_ru().into_any(),
+            service.fee.describe_ru().into_any(),
+        ),
+        Lang::En => (
+            with_russian_note(
+                service.deadline.terms_en(),
+                service.deadline.note_ru.clone(),
+            ),
+            with_russian_note(Some(service.fee.amount_en()), service.fee.note_ru.clone()),
+        ),
+    };
     view! {
         <Title text=format!("{} — {}", service.title, lang.pick("Госуслуги", "Gosuslugi")) />
         <h1 lang="ru" data-testid="service-title">{service.title.clone()}</h1>
@@ -106,11 +130,11 @@ fn ServiceDetails(service: ServiceDescription, lang: Lang) -> impl IntoView {
         <p lang="ru">{service.summary.clone()}</p>
         <dl class="service-facts" data-testid="service-facts">
             <dt>{lang.pick("Срок", "Term")}</dt>
-            <dd>{lang.pick(service.deadline.describe_ru(), service.deadline.describe_en())}</dd>
+            <dd>{deadline}</dd>
             <dt>{lang.pick("Стоимость", "Fee")}</dt>
-            <dd>{lang.pick(service.fee.describe_ru(), service.fee.describe_en())}</dd>
+            <dd>{fee}</dd>
             <dt>{lang.pick("Нужна", "Account needed")}</dt>
-            <dd>{lang.pick(level.label_ru(), level.label_en())}</dd>
+            <dd>{service.required_level.label(lang)}</dd>
             <dt>{lang.pick("Где", "Where")}</dt>
             {region}
         </dl>

@@ -438,31 +438,35 @@ fn deadlines_agree_in_number() {
 }
 
 #[test]
-fn english_terms_and_fees_keep_the_portals_notes() {
+fn english_terms_and_amounts_leave_the_russian_notes_out() {
     let deadline = |working_days, calendar_days, note: Option<&str>| {
         Deadline {
             working_days,
             calendar_days,
             note_ru: note.map(str::to_owned),
         }
-        .describe_en()
+        .terms_en()
     };
-    assert_eq!(deadline(Some(1), None, None), "1 working day");
     assert_eq!(
-        deadline(Some(10), Some(30), None),
-        "10 working days; 30 calendar days"
+        deadline(Some(1), None, None).as_deref(),
+        Some("1 working day")
     );
     assert_eq!(
-        deadline(None, Some(21), Some("со дня регистрации")),
-        "21 calendar days (со дня регистрации)"
+        deadline(Some(10), Some(30), None).as_deref(),
+        Some("10 working days; 30 calendar days")
     );
-    assert_eq!(deadline(None, None, None), "No set term");
+    // The Russian note is left to the page, which marks it as Russian.
+    assert_eq!(
+        deadline(None, Some(21), Some("со дня регистрации")).as_deref(),
+        Some("21 calendar days")
+    );
+    assert_eq!(deadline(None, None, Some("Сразу")), None);
     let fee = |amount_kopecks| {
         Fee {
             amount_kopecks,
-            note_ru: None,
+            note_ru: Some("госпошлина".to_owned()),
         }
-        .describe_en()
+        .amount_en()
     };
     assert_eq!(fee(0), "Free");
     assert_eq!(fee(600_000), format!("6{NBSP}000{NBSP}₽"));
@@ -478,7 +482,7 @@ fn a_higher_account_level_meets_a_lower_requirement() {
         }
     }
     assert_eq!(Confirmed.label_ru(), "Подтверждённая учётная запись");
-    assert_eq!(Confirmed.label_en(), "Confirmed account");
+    assert_eq!(Confirmed.label(Lang::En), "Confirmed account");
 }
 
 #[test]

@@ -108,7 +108,8 @@ async fn callback(
             error.message_ru(),
             error.message_en(),
         ),
-        // ESIA's redirect carries no snippet settings: Russian first, English beside it.
+        // The stored attempt does not keep the widget's language: this page is in Russian
+        // first with English beside it, like the success page below.
         Err(error) => return page_error(error, Lang::Ru),
     };
     let origin = json!(state.okno_origin);

@@ -47,7 +47,7 @@ fn parent_origin(request: &Request) -> Option<String> {
 
 /// The theme and the language the loader passes from the snippet (only well-formed values are
 /// kept).
-fn look(request: &Request) -> (Theme, Lang) {
+fn snippet_settings(request: &Request) -> (Theme, Lang) {
     let query = request.uri().query().unwrap_or_default();
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -81,16 +81,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .map(|info| info.0.ip().to_string());
     // A change behind the guard (the sandbox's fault form) records itself, durably.
     let is_page = request.method() == axum::http::Method::GET;
-    let (theme, lang) = look(&request);
-    let response = match check(
-        &state,
-        &key,
-        action == "sandbox.open",
-        (theme, lang),
-        request,
-    )
-    .await
-    {
+    let is_sandbox = action == "sandbox.open";
+    let (theme, lang) = snippet_settings(&request);
+    // okno's own sandbox page is in Russian, whatever its query says.
+    let lang = if is_sandbox { Lang::Ru } else { lang };
+    let response = match check(&state, &key, is_sandbox, theme, lang, request).await {
         Ok((request, policy)) => {
             let mut response = next.run(request).await;
             set_policy(&mut response, &policy);
@@ -113,7 +108,8 @@ async fn check(
     state: &AppState,
     key: &str,
     is_sandbox: bool,
-    (theme, lang): (Theme, Lang),
+    theme: Theme,
+    lang: Lang,
     mut request: Request,
 ) -> Result<(Request, String), (AppError, Option<String>)> {
     let partner = state

@@ -24,7 +24,7 @@ use crate::{
     applications::Receipt,
     citizen::SignedInCitizen,
     components::frame_bridge::{ask_full_screen, tell_host},
-    consent::GivenConsent,
+    consent::{GivenConsent, version_lang},
     error::AppError,
     lang::Lang,
     services::{AccountLevel, FormSchema},
@@ -223,11 +223,7 @@ fn signed_in(flow: &Shared, citizen: SignedInCitizen) {
     let level = citizen.profile.level;
     flow.show("flow-signin", false);
     flow.set_text("citizen-name", &citizen.profile.display_name());
-    let lang = flow.setup.lang;
-    flow.set_text(
-        "citizen-level",
-        lang.pick(level.label_ru(), level.label_en()),
-    );
+    flow.set_text("citizen-level", level.label(flow.setup.lang));
     flow.show("signed-in", true);
     *flow.access.borrow_mut() = citizen.access_token;
     *flow.profile.borrow_mut() = Some(citizen.profile);
@@ -243,8 +239,12 @@ fn consented(flow: &Shared, given: &GivenConsent, latest: Option<Receipt>) {
     flow.show("flow-consent", false);
     flow.set_text("consent-at", &given.granted_at.replace('T', " "));
     flow.set_text("consent-id", &given.consent_id);
-    // The words recorded (after a reload they may be an earlier version's, or another language's).
+    // The words of the recorded consent: after a reload it may have been given in the other
+    // language.
     flow.set_text("consent-text", &given.text);
+    if let Some(text) = flow.el("consent-text") {
+        let _ = text.set_attribute("lang", version_lang(&given.version).tag());
+    }
     if let (Some(text), Some(details)) = (flow.el("consent-text"), flow.el("consent-details")) {
         let _ = details.append_child(&text);
     }

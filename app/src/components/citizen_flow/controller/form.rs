@@ -14,7 +14,6 @@ use crate::{
     applications::prefilled,
     components::citizen_flow::submit_label,
     error::AppError,
-    lang::Lang,
     services::{
         FieldKind,
         values::{CalendarDate, FieldProblem, FormValues},
@@ -95,10 +94,10 @@ impl Flow {
             slot.set_text_content(None);
             if let Some(problem) = problem {
                 // The widget's language first, then the other, marked with its tag.
-                let (lang, other) = (self.setup.lang, self.setup.lang.other());
-                let message = |lang: Lang| lang.pick(&problem.message_ru, &problem.message_en);
-                self.append(&slot, "span", &format!("{} ", message(lang)));
-                if let Some(second) = self.append(&slot, "span", message(other)) {
+                let [(_, first), (other, second)] =
+                    (self.setup.lang).both(&problem.message_ru, &problem.message_en);
+                self.append(&slot, "span", &format!("{first} "));
+                if let Some(second) = self.append(&slot, "span", second) {
                     let _ = second.set_attribute("lang", other.tag());
                 }
             }
