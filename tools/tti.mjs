@@ -18,7 +18,7 @@ const { chromium } = require('@playwright/test');
 const [url, loadsArg, mode] = process.argv.slice(2);
 const floor = mode === 'floor';
 if (!url) {
-  console.error('usage: node tools/tti.mjs <partner page URL> [loads]');
+  console.error('usage: node tools/tti.mjs <partner page URL> [loads] [floor]');
   process.exit(2);
 }
 const loads = Number(loadsArg ?? 10);

@@ -75,8 +75,8 @@ pub fn prefilled(form: &FormSchema, draft: FormValues, profile: &CitizenProfile)
     values
 }
 
-/// The form's rule for a file about to be uploaded: the browser refuses with the codes the
-/// server would answer (and the server checks again, the file's own bytes too).
+/// The form's rule for a file about to be uploaded, with the server's refusal codes: the browser
+/// checks before uploading, the server again on arrival (and then the file's own first bytes).
 pub fn check_file(
     rule: &AttachmentRule,
     attached: usize,

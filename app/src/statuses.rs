@@ -35,6 +35,7 @@ pub const PROVIDED: u32 = 3;
 pub const REFUSED: u32 = 4;
 pub const CANCELLED: u32 = 10;
 pub const AGENCY_RECEIVE_ERROR: u32 = 22;
+pub const PROCESSING_ERROR: u32 = 24;
 
 pub const STATUSES: &[PortalStatus] = &[
     status(DRAFT, "Черновик заявления", "Draft application", false),
@@ -112,7 +113,7 @@ pub const STATUSES: &[PortalStatus] = &[
         true,
     ),
     status(
-        24,
+        PROCESSING_ERROR,
         "Ошибка отправки / обработки заявления",
         "Sending or processing the application failed",
         true,
@@ -134,6 +135,11 @@ pub fn describe(id: u32) -> Option<PortalStatus> {
     } else {
         find(id)
     }
+}
+
+/// Whether no further status follows this one (unknown statuses are not final).
+pub fn is_final(id: u32) -> bool {
+    find(id).is_some_and(|status| status.is_final)
 }
 
 /// The status with this `statusId`, if the portal has one.

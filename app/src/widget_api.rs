@@ -190,6 +190,11 @@ pub fn refresh_token_in(headers: &http::HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// The header carrying the widget session on calls that are not server functions (uploads).
+pub const SESSION_HEADER: &str = "x-okno-session";
+/// The header carrying an uploaded file's name, percent-encoded (UTF-8).
+pub const FILE_NAME_HEADER: &str = "x-okno-file-name";
+
 /// The citizen's refresh cookie: `__Host-` (Secure, Path=/, no Domain), HttpOnly, and
 /// `SameSite=None; Partitioned` so it works inside a partner's iframe without being a
 /// tracking cookie.

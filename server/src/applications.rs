@@ -14,7 +14,7 @@ mod forwarding;
 use std::{sync::Arc, time::Duration};
 
 use app::{
-    applications::{AttachmentView, Draft, Receipt, StatusView},
+    applications::{AttachmentView, Draft, Receipt, StatusView, check_file},
     error::AppError,
     services::{
         RegionRule, ServiceDescription,
@@ -36,6 +36,7 @@ use crate::{
         ApplicationRecord, AttachmentRecord, DraftRecord, FeedbackRecord, SharedStorage,
         StatusEntryRecord, SubmissionRecord, SubmissionState,
     },
+    telemetry::internal,
     tokens::CitizenAccess,
     webhooks::outbox::Outbox,
 };
@@ -68,13 +69,6 @@ pub struct Applications {
     wake: Notify,
     /// The ids of applications whose timeline just grew (for live status streams).
     changes: broadcast::Sender<String>,
-}
-
-fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> AppError {
-    move |error| {
-        tracing::error!(%error, "{what}");
-        AppError::Internal
-    }
 }
 
 /// How the timeline shows a stored status.
@@ -292,24 +286,22 @@ impl Applications {
         bytes: &[u8],
     ) -> Result<AttachmentView, AppError> {
         self.require_consent(citizen, service).await?;
-        let rule = &service.form.attachments;
-        if rule.max_files == 0 {
-            return Err(AppError::AttachmentsTooMany);
-        }
-        if bytes.len() > rule.max_bytes_each as usize {
-            return Err(AppError::AttachmentTooLarge);
-        }
-        let declared = content_type.split(';').next().unwrap_or_default().trim();
-        if !rule.mime_types.iter().any(|t| t == declared) || sniffed_type(bytes) != Some(declared) {
-            return Err(AppError::AttachmentTypeNotAllowed);
-        }
         let draft = self.draft_record(citizen, service).await?;
         if draft.application_id != application_id {
             return Err(AppError::ApplicationNotFound);
         }
-        let existing = self.attachment_views(application_id).await?;
-        if existing.len() >= usize::from(rule.max_files) {
-            return Err(AppError::AttachmentsTooMany);
+        let attached = self
+            .storage
+            .attachments_of(application_id, false)
+            .await
+            .map_err(internal("reading attachments failed"))?
+            .len();
+        // The browser's own checks, then the file's first bytes, which the browser cannot judge.
+        let declared = content_type.split(';').next().unwrap_or_default().trim();
+        let rule = &service.form.attachments;
+        check_file(rule, attached, bytes.len() as f64, declared)?;
+        if sniffed_type(bytes) != Some(declared) {
+            return Err(AppError::AttachmentTypeNotAllowed);
         }
         let id = format!("att_{:024x}", rand::random::<u128>() >> 32);
         let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
@@ -537,7 +529,7 @@ impl Applications {
             .await?
             .ok_or(AppError::ApplicationNotFound)?;
         let status = u32::try_from(submission.application.status_code).unwrap_or(u32::MAX);
-        if !statuses::describe(status).is_some_and(|s| s.is_final) {
+        if !statuses::is_final(status) {
             return Err(AppError::FeedbackNotAllowed);
         }
         let record = FeedbackRecord {

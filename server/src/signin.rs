@@ -18,6 +18,7 @@ use crate::{
     sealing::Sealer,
     sessions::{CitizenTokens, Sessions},
     storage::{CitizenLinkRecord, SharedStorage, SigninAttempt, SigninHandoff, parse_mode},
+    telemetry::internal,
     tokens::{CitizenAccess, WidgetSession},
 };
 
@@ -117,13 +118,6 @@ impl SignIn {
         }
     }
 
-    fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> AppError {
-        move |error| {
-            tracing::error!(%error, "{what}");
-            AppError::Internal
-        }
-    }
-
     /// Remembers the attempt and answers the ESIA page to send the popup to.
     pub async fn start(&self, from: &SigninOrigin, scope: Option<&str>) -> Result<Url, AppError> {
         let esia = self.esia(from.mode)?;
@@ -138,7 +132,7 @@ impl SignIn {
             sealed_verifier: self
                 .sealer
                 .seal(pkce.verifier.as_bytes(), &state)
-                .map_err(Self::internal("sealing a PKCE verifier failed"))?,
+                .map_err(internal("sealing a PKCE verifier failed"))?,
             state: state.clone(),
             partner_id: from.partner_id.clone(),
             publishable_key: from.publishable_key.clone(),
@@ -150,9 +144,9 @@ impl SignIn {
         self.storage
             .store_signin_attempt(&attempt)
             .await
-            .map_err(Self::internal("storing a sign-in failed"))?;
+            .map_err(internal("storing a sign-in failed"))?;
         esia.authorization_url(&scope, &state, &self.redirect_uri, &pkce, now)
-            .map_err(Self::internal("building the ESIA URL failed"))
+            .map_err(internal("building the ESIA URL failed"))
     }
 
     /// ESIA sent the popup back: exchanges the code, reads the profile, leaves a one-time code
@@ -169,7 +163,7 @@ impl SignIn {
             .storage
             .take_signin_attempt(state, unix_millis(now))
             .await
-            .map_err(Self::internal("reading a sign-in failed"))?
+            .map_err(internal("reading a sign-in failed"))?
             .ok_or(AppError::SigninExpired)?;
         if esia_error.is_some() {
             if esia_error_description.is_some_and(|d| d.contains(NOT_CONFIRMED)) {
@@ -178,8 +172,7 @@ impl SignIn {
             return Err(AppError::SigninCancelled);
         }
         let code = code.ok_or(AppError::SigninCancelled)?;
-        let mode =
-            parse_mode(&attempt.mode).map_err(Self::internal("reading a stored mode failed"))?;
+        let mode = parse_mode(&attempt.mode).map_err(internal("reading a stored mode failed"))?;
         let esia = self.esia(mode)?;
         let verifier = self
             .sealer
@@ -225,12 +218,12 @@ impl SignIn {
             portal_refresh_token: tokens.refresh_token,
             portal_token_expires_at,
         })
-        .map_err(Self::internal("encoding a sign-in failed"))?;
+        .map_err(internal("encoding a sign-in failed"))?;
         let handoff = SigninHandoff {
             sealed_payload: self
                 .sealer
                 .seal(&payload, &code_hash)
-                .map_err(Self::internal("sealing a sign-in failed"))?,
+                .map_err(internal("sealing a sign-in failed"))?,
             code_hash,
             partner_id: attempt.partner_id,
             publishable_key: attempt.publishable_key,
@@ -239,7 +232,7 @@ impl SignIn {
         self.storage
             .store_signin_handoff(&handoff)
             .await
-            .map_err(Self::internal("storing a sign-in failed"))?;
+            .map_err(internal("storing a sign-in failed"))?;
         Ok(one_time)
     }
 
@@ -253,8 +246,8 @@ impl SignIn {
         now: i64,
     ) -> Result<(), AppError> {
         let row = format!("{partner_id}:{citizen_id}");
-        let profile = serde_json::to_vec(&handoff.profile)
-            .map_err(Self::internal("encoding a profile failed"))?;
+        let profile =
+            serde_json::to_vec(&handoff.profile).map_err(internal("encoding a profile failed"))?;
         let link = CitizenLinkRecord {
             partner_id: partner_id.to_owned(),
             citizen_id: citizen_id.to_owned(),
@@ -262,25 +255,25 @@ impl SignIn {
             sealed_profile: self
                 .sealer
                 .seal(&profile, &format!("profile:{row}"))
-                .map_err(Self::internal("sealing a profile failed"))?,
+                .map_err(internal("sealing a profile failed"))?,
             sealed_portal_token: self
                 .sealer
                 .seal(handoff.portal_token.as_bytes(), &format!("token:{row}"))
-                .map_err(Self::internal("sealing a portal token failed"))?,
+                .map_err(internal("sealing a portal token failed"))?,
             sealed_portal_refresh_token: self
                 .sealer
                 .seal(
                     handoff.portal_refresh_token.as_bytes(),
                     &format!("refresh:{row}"),
                 )
-                .map_err(Self::internal("sealing a portal token failed"))?,
+                .map_err(internal("sealing a portal token failed"))?,
             portal_token_expires_at: handoff.portal_token_expires_at,
             updated_at: now,
         };
         self.storage
             .upsert_citizen_link(&link)
             .await
-            .map_err(Self::internal("storing a citizen link failed"))
+            .map_err(internal("storing a citizen link failed"))
     }
 
     /// The citizen's ESIA access token for portal calls, renewed with the refresh token when it
@@ -295,7 +288,7 @@ impl SignIn {
             .storage
             .citizen_link(partner_id, citizen_id)
             .await
-            .map_err(Self::internal("reading a citizen link failed"))?
+            .map_err(internal("reading a citizen link failed"))?
             .ok_or(AppError::SigninExpired)?;
         let now = self.clock.now();
         let open = |sealed: &str, kind: &str| {
@@ -308,8 +301,7 @@ impl SignIn {
         if link.portal_token_expires_at > unix_millis(now) + RENEW_AHEAD_MS {
             return open(&link.sealed_portal_token, "token");
         }
-        let mode =
-            parse_mode(&link.mode).map_err(Self::internal("reading a stored mode failed"))?;
+        let mode = parse_mode(&link.mode).map_err(internal("reading a stored mode failed"))?;
         let refresh = open(&link.sealed_portal_refresh_token, "refresh")?;
         let tokens = self
             .esia(mode)?
@@ -326,11 +318,11 @@ impl SignIn {
             sealed_portal_token: self
                 .sealer
                 .seal(tokens.access_token.as_bytes(), &format!("token:{row}"))
-                .map_err(Self::internal("sealing a portal token failed"))?,
+                .map_err(internal("sealing a portal token failed"))?,
             sealed_portal_refresh_token: self
                 .sealer
                 .seal(tokens.refresh_token.as_bytes(), &format!("refresh:{row}"))
-                .map_err(Self::internal("sealing a portal token failed"))?,
+                .map_err(internal("sealing a portal token failed"))?,
             portal_token_expires_at: unix_millis(now) + tokens.expires_in.max(0) * 1_000,
             updated_at: unix_millis(now),
             ..link.clone()
@@ -339,7 +331,7 @@ impl SignIn {
             .storage
             .renew_portal_tokens(&renewed, &link.sealed_portal_token)
             .await
-            .map_err(Self::internal("storing a renewed portal token failed"))?;
+            .map_err(internal("storing a renewed portal token failed"))?;
         if !stored {
             tracing::info!("a citizen's ESIA token was renewed elsewhere first");
         }
@@ -356,7 +348,7 @@ impl SignIn {
             .storage
             .citizen_link(partner_id, citizen_id)
             .await
-            .map_err(Self::internal("reading a citizen link failed"))?
+            .map_err(internal("reading a citizen link failed"))?
         else {
             return Ok(None);
         };
@@ -366,10 +358,10 @@ impl SignIn {
                 &link.sealed_profile,
                 &format!("profile:{partner_id}:{citizen_id}"),
             )
-            .map_err(Self::internal("opening a profile failed"))?;
+            .map_err(internal("opening a profile failed"))?;
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(Self::internal("decoding a profile failed"))
+            .map_err(internal("decoding a profile failed"))
     }
 
     /// The widget frame collects a finished sign-in with its one-time code. The code works once,
@@ -384,7 +376,7 @@ impl SignIn {
             .storage
             .take_signin_handoff(&sha256_hex(one_time), now)
             .await
-            .map_err(Self::internal("reading a sign-in failed"))?
+            .map_err(internal("reading a sign-in failed"))?
             .ok_or(AppError::SigninExpired)?;
         if handoff.partner_id != widget.partner_id
             || handoff.publishable_key != widget.publishable_key
@@ -395,9 +387,9 @@ impl SignIn {
         let payload = self
             .sealer
             .open(&handoff.sealed_payload, &handoff.code_hash)
-            .map_err(Self::internal("opening a sign-in failed"))?;
-        let handoff_content: Handoff = serde_json::from_slice(&payload)
-            .map_err(Self::internal("decoding a sign-in failed"))?;
+            .map_err(internal("opening a sign-in failed"))?;
+        let handoff_content: Handoff =
+            serde_json::from_slice(&payload).map_err(internal("decoding a sign-in failed"))?;
         // The partner only ever sees this pseudonym, never the ESIA id. The mode is part of it:
         // a sandbox citizen shares no data with a real person whose account id is the same.
         let citizen_id = format!(
@@ -421,7 +413,7 @@ impl SignIn {
                 mode: handoff_content.mode,
             })
             .await
-            .map_err(Self::internal("starting a citizen session failed"))?;
+            .map_err(internal("starting a citizen session failed"))?;
         Ok(SignedIn {
             profile: handoff_content.profile,
             tokens,

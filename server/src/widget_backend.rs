@@ -27,6 +27,7 @@ use crate::{
     sessions::Sessions,
     signin::SignIn,
     storage::{ConsentRecord, SharedStorage},
+    telemetry::internal,
     tokens::{CitizenAccess, WidgetSession},
 };
 
@@ -88,6 +89,16 @@ impl WidgetService {
         access_token: &str,
     ) -> Result<(ResolvedPartner, CitizenAccess), AppError> {
         let partner = self.session_partner(session).await?;
+        let access = self.access_for(&partner, access_token).await?;
+        Ok((partner, access))
+    }
+
+    /// The citizen an access token names, if it was issued for this partner and mode.
+    async fn access_for(
+        &self,
+        partner: &ResolvedPartner,
+        access_token: &str,
+    ) -> Result<CitizenAccess, AppError> {
         let access = self
             .sessions
             .verify_access(access_token)
@@ -97,7 +108,7 @@ impl WidgetService {
         if access.partner_id != partner.id || access.mode != partner.mode {
             return Err(AppError::SessionInvalid);
         }
-        Ok((partner, access))
+        Ok(access)
     }
 
     /// A recorded consent as the citizen sees it, with an access token carrying it.
@@ -115,10 +126,7 @@ impl WidgetService {
                 scope: "profile applications:submit".to_owned(),
                 ..access
             })
-            .map_err(|error| {
-                tracing::error!(%error, "issuing an access token failed");
-                AppError::Internal
-            })?;
+            .map_err(internal("issuing an access token failed"))?;
         let granted_at = rfc3339_millis(record.granted_at);
         Ok(GivenConsent {
             consent_id: record.id.clone(),
@@ -209,14 +217,10 @@ impl WidgetBackend for WidgetService {
                 text_sha256: sha256_hex(&text),
                 granted_at: unix_millis(now),
             };
-            let internal = |error: &dyn std::fmt::Display| {
-                tracing::error!(%error, "recording a consent failed");
-                AppError::Internal
-            };
             self.storage
                 .record_consent(&record)
                 .await
-                .map_err(|e| internal(&e))?;
+                .map_err(internal("recording a consent failed"))?;
             // Consent is personal-data processing itself (152-FZ art. 19): durable before the answer.
             self.audit
                 .record(AuditEvent::new(
@@ -226,7 +230,7 @@ impl WidgetBackend for WidgetService {
                     Outcome::Ok,
                 ))
                 .await
-                .map_err(|e| internal(&e))?;
+                .map_err(internal("recording a consent failed"))?;
             self.given_consent(&partner.name, service, &record, access)
         })
     }
@@ -239,16 +243,14 @@ impl WidgetBackend for WidgetService {
     ) -> BoxFuture<'a, Result<(Resumed, String), AppError>> {
         Box::pin(async move {
             // The widget session first: an invalid one must not spend the refresh token.
-            self.session_partner(session).await?;
+            let partner = self.session_partner(session).await?;
             let service = service_by_code(service_code)?;
             let tokens = self
                 .sessions
                 .refresh(refresh_token)
                 .await
                 .map_err(|_| AppError::SigninExpired)?;
-            let (partner, access) = self
-                .partner_and_citizen(session, &tokens.access.token)
-                .await?;
+            let access = self.access_for(&partner, &tokens.access.token).await?;
             let profile = self
                 .signin
                 .profile(&partner.id, &access.citizen_id)
@@ -258,10 +260,7 @@ impl WidgetBackend for WidgetService {
                 .storage
                 .active_consent(&partner.id, &access.citizen_id, &service.code)
                 .await
-                .map_err(|error| {
-                    tracing::error!(%error, "reading a consent failed");
-                    AppError::Internal
-                })?;
+                .map_err(internal("reading a consent failed"))?;
             let consent = match consent {
                 Some(record) => {
                     Some(self.given_consent(&partner.name, service, &record, access.clone())?)

@@ -30,7 +30,7 @@ const BATCH: i64 = 8;
 /// How often the worker looks for due work when nothing wakes it.
 const TICK: Duration = Duration::from_secs(1);
 /// The portal status okno reports when the portal refused an application outright.
-const PORTAL_REFUSED: u32 = 24;
+const PORTAL_REFUSED: u32 = statuses::PROCESSING_ERROR;
 
 /// Whether a failed portal call may succeed later (outage, overload) rather than never.
 fn is_transient(error: &PortalError) -> bool {
@@ -318,10 +318,9 @@ impl Applications {
         let new_statuses = order
             .map(|order| unseen_statuses(&order, &known, now))
             .unwrap_or_default();
-        let closed = new_statuses.iter().any(|s| {
-            statuses::find(u32::try_from(s.status_code).unwrap_or(u32::MAX))
-                .is_some_and(|s| s.is_final)
-        });
+        let closed = new_statuses
+            .iter()
+            .any(|s| statuses::is_final(u32::try_from(s.status_code).unwrap_or(u32::MAX)));
         let progress = SubmissionProgress {
             state: if closed {
                 SubmissionState::Closed

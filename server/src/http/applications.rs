@@ -5,7 +5,11 @@
 
 use std::collections::VecDeque;
 
-use app::{applications::StatusView, error::AppError};
+use app::{
+    applications::StatusView,
+    error::AppError,
+    widget_api::{FILE_NAME_HEADER, SESSION_HEADER},
+};
 use axum::{
     Json, Router,
     body::Body,
@@ -23,11 +27,6 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::AppState;
 use crate::{applications::Applications, registry};
-
-/// The header carrying the widget session on calls that are not server functions.
-pub const SESSION_HEADER: &str = "x-okno-session";
-/// The header carrying an attachment's file name, percent-encoded (UTF-8).
-pub const FILE_NAME_HEADER: &str = "x-okno-file-name";
 
 /// Where files are uploaded.
 const ATTACHMENTS_ROUTE: &str = "/widget-api/applications/{id}/attachments";

@@ -3,7 +3,10 @@
 //! postMessage. The frame trades that code with the `collect_signin` server function.
 
 use app::{
-    components::error_notice::error_document, error::AppError, lang::Lang, partner::PartnerView,
+    components::{citizen_flow::SIGNIN_MESSAGE, error_notice::error_document},
+    error::AppError,
+    lang::Lang,
+    partner::PartnerView,
 };
 use axum::{
     Extension, Router,
@@ -99,12 +102,12 @@ async fn callback(
         .await;
     let (message, ru, en) = match finished {
         Ok(code) => (
-            json!({ "type": "okno:signin", "version": 1, "code": code }),
+            json!({ "type": SIGNIN_MESSAGE, "version": 1, "code": code }),
             "Вход выполнен. Вернитесь на страницу с заявлением — это окно закроется само.",
             "Signed in. Return to the page with the application; this window closes by itself.",
         ),
         Err(error @ AppError::AccountNotConfirmed) => (
-            json!({ "type": "okno:signin", "version": 1, "error": error.code() }),
+            json!({ "type": SIGNIN_MESSAGE, "version": 1, "error": error.code() }),
             error.message_ru(),
             error.message_en(),
         ),

@@ -122,7 +122,7 @@ impl SandboxOrder {
     }
 
     pub fn is_final(&self) -> bool {
-        statuses::find(self.status_id()).is_some_and(|s| s.is_final)
+        statuses::is_final(self.status_id())
     }
 
     pub fn updated(&self) -> OffsetDateTime {

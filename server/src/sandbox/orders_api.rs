@@ -359,7 +359,7 @@ fn order_object(order: &SandboxOrder) -> Value {
         .history
         .iter()
         .map(|entry| {
-            let is_final = statuses::find(entry.status_id).is_some_and(|s| s.is_final);
+            let is_final = statuses::is_final(entry.status_id);
             json!({
                 "id": entry.id, "statusId": entry.status_id, "title": status_name(entry.status_id),
                 "date": portal_time(entry.at), "orderId": order.id, "finalStatus": is_final,

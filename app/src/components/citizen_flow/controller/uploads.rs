@@ -13,6 +13,7 @@ use crate::{
     applications::{AttachmentView, check_file},
     error::AppError,
     query::percent_encode,
+    widget_api::{FILE_NAME_HEADER, SESSION_HEADER},
 };
 
 impl Flow {
@@ -84,9 +85,9 @@ fn upload(flow: &Shared, application_id: &str, file: File) {
         percent_encode(&flow.setup.service_code)
     );
     let opened = request.open("POST", &url).and_then(|()| {
-        request.set_request_header("x-okno-session", &flow.setup.session)?;
+        request.set_request_header(SESSION_HEADER, &flow.setup.session)?;
         request.set_request_header("authorization", &format!("Bearer {}", flow.access()))?;
-        request.set_request_header("x-okno-file-name", &percent_encode(&file.name()))?;
+        request.set_request_header(FILE_NAME_HEADER, &percent_encode(&file.name()))?;
         request.set_request_header("content-type", &file.type_())
     });
     if opened.is_err() {
